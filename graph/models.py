@@ -1,0 +1,123 @@
+"""Typed artefacts the pipeline passes between nodes: generated tests, validation verdicts, coverage."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+TestType = Literal["api", "ui"]
+
+
+class Requirement(BaseModel):
+    """A plain-language requirement, numbered R1, R2, … in the order given."""
+
+    requirement_id: str
+    text: str
+
+
+class GeneratedTest(BaseModel):
+    """One generated pytest test function and what it stands for."""
+
+    test_id: str  # "<module>::<name>", stable across reruns
+    name: str
+    module: str  # file name inside the suite, e.g. "test_tasks.py"
+    code: str  # the function source, decorators included
+    test_type: TestType
+    category: Literal[
+        "happy_path", "negative", "auth", "not_found", "lifecycle", "requirement", "baseline"
+    ]
+    # Extra module-level imports this function needs, e.g. "import allure".
+    imports: list[str] = Field(default_factory=list)
+    operation_ids: list[str] = Field(default_factory=list)
+    # (operation_id, documented status) pairs this test exercises when it passes: spec coverage.
+    exercises: list[tuple[str, str]] = Field(default_factory=list)
+    requirement_ids: list[str] = Field(default_factory=list)
+    # Which of the generator's alternatives this is; repair moves to the next one.
+    variant: int = 0
+    # Normalized-AST hash, set by optimization.
+    code_hash: str = ""
+
+
+class Verdict(StrEnum):
+    """How a generated test fared when it was run against the target."""
+
+    PASSED = "passed"
+    SKIPPED = "skipped"
+    BROKEN = "broken"  # the test itself is wrong: syntax, fixture, selector, timeout, unsafe code
+    FINDING = "finding"  # an assertion derived from the spec or a requirement fails: a suspected defect
+    FLAKY = "flaky"  # passes and fails on the same target
+
+
+class ValidationResult(BaseModel):
+    """The verdict on one test from one validation pass."""
+
+    test_id: str
+    verdict: Verdict
+    message: str = ""
+    duration_s: float = 0.0
+    attempt: int = 0  # the validation pass this verdict came from (0 = first)
+
+
+class Finding(BaseModel):
+    """A suspected defect of the target: a test kept because the target disagrees with its spec."""
+
+    test_id: str
+    title: str
+    message: str
+    operation_ids: list[str] = Field(default_factory=list)
+    requirement_ids: list[str] = Field(default_factory=list)
+
+
+class RequirementCoverage(BaseModel):
+    """Whether a requirement turned into at least one test, and which."""
+
+    requirement_id: str
+    text: str
+    covered: bool
+    test_ids: list[str] = Field(default_factory=list)
+    reason: str = ""  # why it is not covered
+
+
+class SpecCoverage(BaseModel):
+    """Operations × documented status codes, and which a passing test exercised."""
+
+    total: int = 0
+    exercised: list[tuple[str, str]] = Field(default_factory=list)
+    missing: list[tuple[str, str]] = Field(default_factory=list)
+
+
+class DuplicateRemoval(BaseModel):
+    """A test removed by optimization, and the test it duplicates."""
+
+    test_id: str
+    duplicate_of: str
+    kind: Literal["exact", "near"]
+
+
+class ReviewDecision(BaseModel):
+    """What the human reviewer answered at the review interrupt."""
+
+    approved: bool
+    comment: str = ""
+    drop_test_ids: list[str] = Field(default_factory=list)
+
+
+class ResultSummary(BaseModel):
+    """The figures a user reads at the end of a run; stored as Request.result_summary."""
+
+    operations_found: int = 0
+    tests_generated: int = 0
+    tests_passed: int = 0
+    tests_repaired: int = 0
+    tests_still_broken: int = 0
+    tests_flaky: int = 0
+    duplicates_removed: int = 0
+    findings: int = 0
+    tests_saved: int = 0
+    requirements_total: int = 0
+    requirements_covered: int = 0
+    spec_coverage_exercised: int = 0
+    spec_coverage_total: int = 0
+    out_dir: str | None = None
