@@ -1,0 +1,157 @@
+"""Stored runs: a `Request` row per run and its `TestCase` rows, the same tables on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from graph.models import Verdict
+
+# Fixed constraint names so batch migrations on SQLite can find them, and both backends agree.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always aware and in UTC when read, on both backends.
+
+    SQLite has no timezone storage, so values are stored as naive UTC there and re-tagged on load.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            # A naive value would be silently read back as UTC: refuse it rather than guess.
+            raise ValueError("naive datetime given for a UTC column; use datetime.now(UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _str_enum(enum_cls: type[StrEnum]) -> Enum:
+    # A plain VARCHAR of the values (no native PG enum, no CHECK): adding a value needs no migration.
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class RequestStatus(StrEnum):
+    """Where a run is in its life."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class Base(DeclarativeBase):
+    """Declarative base sharing one MetaData (with the naming convention) for models and migrations."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        uuid.UUID: Uuid(),
+        datetime: UTCDateTime(),
+        # none_as_null: a Python None is SQL NULL, not the JSON literal null.
+        dict[str, Any]: JSON(none_as_null=True),
+        list[str]: JSON(),
+    }
+
+
+class Request(Base):
+    """One run of the pipeline: what was asked, its per-run options, and how it ended."""
+
+    __tablename__ = "requests"
+
+    request_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    kind: Mapped[str] = mapped_column(String(8))  # "api" or "ui"
+    target: Mapped[str] = mapped_column(Text)  # spec source or page URL
+    base_url: Mapped[str] = mapped_column(Text, default="")
+    requirements: Mapped[list[str]] = mapped_column(default=list)
+    # The run's per-run choices, kept so an interrupted run can be resumed with the same context.
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[RequestStatus] = mapped_column(_str_enum(RequestStatus), default=RequestStatus.PENDING)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    error_message: Mapped[str | None] = mapped_column(Text)
+    result_summary: Mapped[dict[str, Any] | None]
+
+    test_cases: Mapped[list[TestCase]] = relationship(
+        back_populates="request",
+        order_by="TestCase.position",
+        cascade="all, delete-orphan",
+        # The database's ON DELETE CASCADE removes the rows; no need to load them first.
+        passive_deletes=True,
+    )
+
+    def __repr__(self) -> str:
+        return f"Request({self.request_id}, {self.kind}, {self.status})"
+
+
+class TestCase(Base):
+    """One saved generated test of a run, with its validation verdict and requirement links."""
+
+    __tablename__ = "test_cases"
+    __table_args__ = (UniqueConstraint("request_id", "code_hash"),)
+    __test__ = False  # not a pytest test class, despite the name
+
+    test_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("requests.request_id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    test_name: Mapped[str] = mapped_column(String(255))
+    module: Mapped[str] = mapped_column(String(255))  # file name inside the suite
+    test_code: Mapped[str] = mapped_column(Text)
+    test_type: Mapped[str] = mapped_column(String(8))  # "api" or "ui"
+    category: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(128))
+    validation_status: Mapped[Verdict] = mapped_column(_str_enum(Verdict))
+    validation_issues: Mapped[list[str]] = mapped_column(default=list)
+    requirement_ids: Mapped[list[str]] = mapped_column(default=list)
+    operation_ids: Mapped[list[str]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[Request] = relationship(back_populates="test_cases")
+
+    def __repr__(self) -> str:
+        return f"TestCase({self.module}::{self.test_name}, {self.validation_status})"

@@ -1,0 +1,151 @@
+"""Small typed reads and writes of runs, shared by the CLI, the persistence node and the server.
+
+Each write function commits its own transaction, so a call is all-or-nothing and safe to repeat.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from graph.models import TestType, Verdict
+from graph.state import RequestKind
+from storage.models import Request, RequestStatus, TestCase, utcnow
+from tools.errors import UnknownRequestError
+
+
+class TestCaseData(BaseModel):
+    """One test to save with a run; `replace_test_cases` turns it into a TestCase row."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    position: int
+    test_name: str
+    module: str
+    test_code: str
+    test_type: TestType
+    category: str
+    code_hash: str = Field(min_length=1)
+    validation_status: Verdict
+    validation_issues: list[str] = Field(default_factory=list)
+    requirement_ids: list[str] = Field(default_factory=list)
+    operation_ids: list[str] = Field(default_factory=list)
+
+
+def stable_test_id(request_id: uuid.UUID, code_hash: str) -> uuid.UUID:
+    """The stable id of a test within a run: re-persisting the same test keeps its id."""
+    return uuid.uuid5(request_id, code_hash)
+
+
+def create_request(
+    session: Session,
+    *,
+    request_id: uuid.UUID | None = None,
+    kind: RequestKind,
+    target: str,
+    base_url: str = "",
+    requirements: Sequence[str] = (),
+    options: dict[str, Any] | None = None,
+) -> Request:
+    """Store a new pending run; a random id is chosen when none is given."""
+    request = Request(
+        request_id=request_id or uuid.uuid4(),
+        kind=kind,
+        target=target,
+        base_url=base_url,
+        requirements=list(requirements),
+        options=dict(options or {}),
+        status=RequestStatus.PENDING,
+        created_at=utcnow(),
+    )
+    session.add(request)
+    session.commit()
+    return request
+
+
+def get_request(session: Session, request_id: uuid.UUID) -> Request | None:
+    """The run with that id, or None."""
+    return session.get(Request, request_id)
+
+
+def list_requests(session: Session, *, limit: int = 50) -> list[Request]:
+    """The most recent runs, newest first."""
+    stmt = select(Request).order_by(Request.created_at.desc(), Request.request_id).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def _locked(session: Session, request_id: uuid.UUID) -> Request:
+    # FOR UPDATE serialises concurrent writers of one run (e.g. a redelivered task) on PostgreSQL;
+    # SQLite has a single writer anyway and ignores it.
+    stmt = select(Request).where(Request.request_id == request_id).with_for_update()
+    request = session.scalars(stmt).one_or_none()
+    if request is None:
+        raise UnknownRequestError(f"no request with id {request_id}")
+    return request
+
+
+def mark_processing(session: Session, request_id: uuid.UUID) -> Request:
+    """The run has started (or restarted): clear any earlier outcome."""
+    request = _locked(session, request_id)
+    request.status = RequestStatus.PROCESSING
+    request.started_at = utcnow()
+    request.completed_at = None
+    request.error_message = None
+    session.commit()
+    return request
+
+
+def mark_completed(session: Session, request_id: uuid.UUID, summary: dict[str, Any]) -> Request:
+    """The run finished; `summary` is a ResultSummary dumped in JSON mode."""
+    request = _locked(session, request_id)
+    request.status = RequestStatus.COMPLETED
+    request.completed_at = utcnow()
+    request.error_message = None
+    request.result_summary = summary
+    session.commit()
+    return request
+
+
+def mark_failed(session: Session, request_id: uuid.UUID, error: str) -> Request:
+    """The run stopped on an error; `error` is the one line shown to the user."""
+    request = _locked(session, request_id)
+    request.status = RequestStatus.FAILED
+    request.completed_at = utcnow()
+    request.error_message = error
+    session.commit()
+    return request
+
+
+def replace_test_cases(
+    session: Session, request_id: uuid.UUID, cases: Sequence[TestCaseData]
+) -> list[TestCase]:
+    """Make `cases` the run's saved tests, in one transaction; repeating the call changes nothing."""
+    duplicates = sorted(h for h, n in Counter(c.code_hash for c in cases).items() if n > 1)
+    if duplicates:
+        raise ValueError(f"duplicate code_hash in the tests to save: {', '.join(duplicates)}")
+    request = _locked(session, request_id)
+    # Delete-then-insert rather than upsert: one portable path, and tests dropped since the last save go too.
+    session.execute(delete(TestCase).where(TestCase.request_id == request_id))
+    rows = [
+        TestCase(
+            test_id=stable_test_id(request_id, case.code_hash), request_id=request_id, **case.model_dump()
+        )
+        for case in cases
+    ]
+    session.add_all(rows)
+    session.commit()
+    # The bulk delete bypassed the relationship; reload it on next access.
+    session.expire(request, ["test_cases"])
+    return rows
+
+
+def list_test_cases(session: Session, request_id: uuid.UUID) -> list[TestCase]:
+    """The run's saved tests in their suite order."""
+    stmt = select(TestCase).where(TestCase.request_id == request_id).order_by(TestCase.position)
+    return list(session.scalars(stmt))
