@@ -1,13 +1,14 @@
-"""The one interface generation sits behind: an offline generator today, an LLM-backed one later."""
+"""The one interface generation sits behind: offline generators today, an LLM-backed one later."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
 from graph.models import GeneratedTest, Requirement, RequirementCoverage, ValidationResult
-from tools.api_model import ApiModel
+
+Target = TypeVar("Target", contravariant=True)
 
 
 class GeneratedSuite(BaseModel):
@@ -19,13 +20,13 @@ class GeneratedSuite(BaseModel):
     coverage: list[RequirementCoverage] = Field(default_factory=list)
 
 
-class ApiTestGenerator(Protocol):
-    """Writes API tests from an ApiModel and requirements, and rewrites broken ones."""
+class TestGenerator(Protocol[Target]):
+    """Writes tests for a target (an ApiModel or a PageModel) and requirements; rewrites broken ones."""
 
-    def generate(self, api: ApiModel, requirements: list[Requirement]) -> GeneratedSuite: ...
+    def generate(self, target: Target, requirements: list[Requirement]) -> GeneratedSuite: ...
 
     def repair(
-        self, test: GeneratedTest, result: ValidationResult, api: ApiModel
+        self, test: GeneratedTest, result: ValidationResult, target: Target, requirements: list[Requirement]
     ) -> GeneratedTest | None:
         """A new version of a BROKEN test (same test_id, next variant), or None when out of ideas."""
         ...

@@ -4,10 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import BaseModel, Field
+
+from graph.settings import Settings
+
+
+class RunOptions(BaseModel):
+    """What a user may choose per run; stored with the request so that a resumed run behaves the same."""
+
+    model_config = {"extra": "forbid"}
+
+    out_dir: str | None = None
+    max_attempts: int = Field(default=2, ge=0, le=10)
+    review: bool = False
+    test_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    request_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    recon_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    validation_workers: int = Field(default=2, ge=1, le=16)
+    confirm_reruns: int = Field(default=1, ge=0, le=5)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Context:
-    """What one run may do and where it writes; built by the CLI, server or worker from Settings."""
+    """What one run may do and where it writes; built from Settings and RunOptions by the caller."""
 
     database_url: str
     workspace_dir: str
@@ -19,6 +38,8 @@ class Context:
     test_timeout_s: float = 30.0
     # Seconds one HTTP request made by a generated API test may take.
     request_timeout_s: float = 5.0
+    # Seconds reconnaissance waits for the spec, the base URL or a page.
+    recon_timeout_s: float = 10.0
     # Parallel pytest processes during validation.
     validation_workers: int = 2
     # Extra runs of a failing test to tell a real finding from a flaky one.
@@ -26,3 +47,13 @@ class Context:
     # OpenAI-compatible endpoint; empty means the deterministic offline generator.
     llm_base_url: str = ""
     llm_model: str = ""
+
+    @classmethod
+    def for_run(cls, settings: Settings, options: RunOptions) -> Context:
+        return cls(
+            database_url=settings.sqlalchemy_url,
+            workspace_dir=str(settings.workspace_dir),
+            llm_base_url=settings.openai_base_url,
+            llm_model=settings.openai_model,
+            **options.model_dump(),
+        )

@@ -17,6 +17,12 @@ class Requirement(BaseModel):
     text: str
 
 
+def number_requirements(texts: list[str]) -> list[Requirement]:
+    """Requirements as given, numbered R1, R2, … (blank lines dropped)."""
+    kept = [t.strip() for t in texts if t.strip()]
+    return [Requirement(requirement_id=f"R{i}", text=text) for i, text in enumerate(kept, start=1)]
+
+
 class GeneratedTest(BaseModel):
     """One generated pytest test function and what it stands for."""
 
@@ -25,9 +31,7 @@ class GeneratedTest(BaseModel):
     module: str  # file name inside the suite, e.g. "test_tasks.py"
     code: str  # the function source, decorators included
     test_type: TestType
-    category: Literal[
-        "happy_path", "negative", "auth", "not_found", "lifecycle", "requirement", "baseline"
-    ]
+    category: Literal["happy_path", "negative", "auth", "not_found", "lifecycle", "requirement", "baseline"]
     # Extra module-level imports this function needs, e.g. "import allure".
     imports: list[str] = Field(default_factory=list)
     operation_ids: list[str] = Field(default_factory=list)
@@ -36,6 +40,8 @@ class GeneratedTest(BaseModel):
     requirement_ids: list[str] = Field(default_factory=list)
     # Which of the generator's alternatives this is; repair moves to the next one.
     variant: int = 0
+    # Per-request timeout the test sets on its calls; None means the suite default. Repair raises it.
+    timeout_s: float | None = None
     # Normalized-AST hash, set by optimization.
     code_hash: str = ""
 
@@ -114,7 +120,7 @@ class ResultSummary(BaseModel):
     tests_still_broken: int = 0
     tests_flaky: int = 0
     duplicates_removed: int = 0
-    findings: int = 0
+    findings_count: int = 0
     tests_saved: int = 0
     requirements_total: int = 0
     requirements_covered: int = 0

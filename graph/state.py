@@ -64,6 +64,8 @@ class State(InputState):
     # Files the suite needs besides its test modules (conftest.py, support modules), by name.
     support_files: dict[str, str] = field(default_factory=dict)
     tests: Annotated[list[GeneratedTest], merge_by_test_id] = field(default_factory=list)
+    # Tests written or rewritten since the last validation pass: the next pass runs only these.
+    to_validate: list[str] = field(default_factory=list)
     results: Annotated[list[ValidationResult], merge_by_test_id] = field(default_factory=list)
     # Validation passes run so far; the router compares it with Context.max_attempts.
     attempts: Annotated[int, operator.add] = 0

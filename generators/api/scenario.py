@@ -10,7 +10,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-Comparison = Literal["==", "!=", "<", "<=", ">", ">=", "exists", "absent", "contains", "len==", "len<=", "len>="]
+Comparison = Literal[
+    "==", "!=", "<", "<=", ">", ">=", "exists", "absent", "contains", "len==", "len<=", "len>="
+]
 
 
 class Ref(BaseModel):

@@ -1,0 +1,287 @@
+"""The `testops` command: generate suites, resume runs, read stored results, run the bundled demo."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+import uuid
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from cli.progress import NodeProgress
+from cli.report import print_request, print_requests, print_result, print_summary
+from graph.builder import build_graph
+from graph.checkpointing import open_checkpointer
+from graph.context import Context, RunOptions
+from graph.runner import RunOutcome, run_request
+from graph.settings import Settings
+from graph.state import InputState
+from storage.engine import migrate, session_scope
+from storage.repository import create_request, get_request, list_requests, list_test_cases
+from tools.errors import InputError, OutputDirError, UnknownRequestError
+
+app = typer.Typer(
+    help="TestOps Copilot: writes, validates and stores automated test suites.", no_args_is_help=True
+)
+generate_app = typer.Typer(help="Generate a test suite.", no_args_is_help=True)
+app.add_typer(generate_app, name="generate")
+
+console = Console()
+errors = Console(stderr=True)
+
+# Exit codes: 0 done, 1 internal error, 2 bad input, 3 the run stopped for review.
+EXIT_BAD_INPUT = 2
+EXIT_WAITING = 3
+
+
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Run a command's coroutine; bad input becomes one readable line, never a traceback."""
+    try:
+        return asyncio.run(coroutine)
+    except InputError as error:
+        _fail(str(error))
+    except Exception as error:  # noqa: BLE001 - the last line of defence of a CLI
+        if os.environ.get("TESTOPS_DEBUG"):
+            raise
+        _fail(f"internal error: {type(error).__name__}: {error} (set TESTOPS_DEBUG=1 for details)", code=1)
+
+
+def check_out_dir(out: Path) -> Path:
+    """The out dir must be writable, and empty or a suite we wrote before: we never clobber user files."""
+    out = out.expanduser().resolve()
+    if out.exists() and not out.is_dir():
+        raise OutputDirError(f"out dir {out} is a file")
+    if out.exists() and any(out.iterdir()) and not (out / "suite_settings.py").exists():
+        raise OutputDirError(f"out dir {out} is not empty and holds no suite of ours; choose an empty folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".testops-write-check"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        raise OutputDirError(f"out dir {out} is not writable: {error.strerror or error}") from None
+    return out
+
+
+def _requirements(texts: list[str], files: list[Path]) -> list[str]:
+    collected = list(texts)
+    for file in files:
+        try:
+            collected += [
+                line.strip() for line in file.read_text(encoding="utf-8").splitlines() if line.strip()
+            ]
+        except OSError as error:
+            raise InputError(f"cannot read requirements file {file}: {error.strerror or error}") from None
+    return collected
+
+
+async def execute(
+    settings: Settings,
+    request_id: str,
+    context: Context,
+    *,
+    start: InputState | None = None,
+    resume: Any = None,
+    quiet: bool = False,
+) -> RunOutcome:
+    """Run one request with the embedded checkpointer and a live progress view."""
+    async with open_checkpointer(settings) as saver:
+        graph = build_graph(checkpointer=saver)
+        with NodeProgress(console, enabled=not quiet) as progress:
+            return await run_request(
+                graph,
+                request_id=request_id,
+                context=context,
+                start=start,
+                resume=resume,
+                on_event=progress.update,
+            )
+
+
+def _review_in_terminal(
+    settings: Settings, request_id: str, context: Context, outcome: RunOutcome
+) -> RunOutcome:
+    """Ask the reviewer in the terminal, then continue the run with the answer."""
+    print_result(console, outcome, request_id)
+    approved = typer.confirm("Store this suite?", default=True)
+    comment = "" if approved else typer.prompt("Why not?", default="", show_default=False)
+    return _run(execute(settings, request_id, context, resume={"approved": approved, "comment": comment}))
+
+
+def _finish(
+    settings: Settings, request_id: str, context: Context, outcome: RunOutcome, review: bool, started: float
+) -> None:
+    if outcome.status == "waiting_for_review" and review and sys.stdin.isatty():
+        outcome = _review_in_terminal(settings, request_id, context, outcome)
+    if outcome.status == "completed":
+        with session_scope(settings.sqlalchemy_url) as session:
+            request = get_request(session, uuid.UUID(request_id))
+            print_summary(
+                console, request.result_summary or {} if request else {}, time.perf_counter() - started
+            )
+        return
+    print_result(console, outcome, request_id)
+    if outcome.status == "waiting_for_review":
+        console.print(f"Waiting for review. Answer with: testops review {request_id} --approve")
+        raise typer.Exit(EXIT_WAITING)
+
+
+@generate_app.command("api")
+def generate_api(
+    spec: Annotated[str, typer.Argument(help="OpenAPI 3 document: a file path or an http(s) URL.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the suite to.")],
+    base_url: Annotated[str, typer.Option("--base-url", help="Where the API under test answers.")] = "",
+    requirement: Annotated[
+        list[str] | None,
+        typer.Option("--requirement", "-r", help="A requirement in plain language (repeat)."),
+    ] = None,
+    requirements_file: Annotated[
+        list[Path] | None, typer.Option("--requirements-file", help="A file with one requirement per line.")
+    ] = None,
+    review: Annotated[bool, typer.Option("--review", help="Stop for a human review before storing.")] = False,
+    max_attempts: Annotated[int, typer.Option(help="Regeneration passes for broken tests.")] = 2,
+    workers: Annotated[int, typer.Option(help="Parallel pytest processes during validation.")] = 2,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress view.")] = False,
+) -> None:
+    """Explore an API from its OpenAPI spec and write a validated pytest + httpx suite."""
+    settings = Settings()
+    try:
+        requirements = _requirements(requirement or [], requirements_file or [])
+        options = RunOptions(
+            out_dir=str(check_out_dir(out)),
+            review=review,
+            max_attempts=max_attempts,
+            validation_workers=workers,
+        )
+        migrate(settings.sqlalchemy_url)
+    except InputError as error:
+        _fail(str(error))
+    except ValueError as error:
+        _fail(f"invalid option: {error}")
+    target = (
+        spec if "://" in spec else str(Path(spec).expanduser().resolve()) if Path(spec).exists() else spec
+    )
+    request_id = str(uuid.uuid4())
+    with session_scope(settings.sqlalchemy_url) as session:
+        create_request(
+            session,
+            request_id=uuid.UUID(request_id),
+            kind="api",
+            target=target,
+            base_url=base_url,
+            requirements=requirements,
+            options=options.model_dump(),
+        )
+    context = Context.for_run(settings, options)
+    start = InputState(
+        request_id=request_id, kind="api", target=target, base_url=base_url, requirements=requirements
+    )
+    console.print(f"Request [bold]{request_id}[/]", highlight=False)
+    started = time.perf_counter()
+    outcome = _run(execute(settings, request_id, context, start=start, quiet=quiet))
+    _finish(settings, request_id, context, outcome, review, started)
+
+
+def _stored_context(settings: Settings, request_id: str) -> tuple[Context, bool]:
+    try:
+        key = uuid.UUID(request_id)
+    except ValueError:
+        _fail(f"not a request id: {request_id!r}")
+    with session_scope(settings.sqlalchemy_url) as session:
+        request = get_request(session, key)
+        if request is None:
+            _fail(str(UnknownRequestError(f"no request {request_id}")))
+        options = RunOptions.model_validate(request.options or {})
+    return Context.for_run(settings, options), options.review
+
+
+@app.command()
+def resume(request_id: Annotated[str, typer.Argument(help="The id printed when the run started.")]) -> None:
+    """Continue a run that was stopped or killed, from its last checkpoint."""
+    settings = Settings()
+    migrate(settings.sqlalchemy_url)
+    context, review = _stored_context(settings, request_id)
+    started = time.perf_counter()
+    outcome = _run(execute(settings, request_id, context))
+    _finish(settings, request_id, context, outcome, review, started)
+
+
+@app.command("review")
+def review_command(
+    request_id: Annotated[str, typer.Argument(help="A run waiting for review.")],
+    approve: Annotated[bool, typer.Option("--approve/--reject", help="Store the suite, or not.")] = True,
+    comment: Annotated[str, typer.Option(help="What the reviewer says.")] = "",
+) -> None:
+    """Answer the review of a run that stopped for it, and let it finish."""
+    settings = Settings()
+    migrate(settings.sqlalchemy_url)
+    context, _ = _stored_context(settings, request_id)
+    started = time.perf_counter()
+    outcome = _run(execute(settings, request_id, context, resume={"approved": approve, "comment": comment}))
+    _finish(settings, request_id, context, outcome, False, started)
+
+
+@app.command("list")
+def list_command(limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20) -> None:
+    """The stored requests."""
+    settings = Settings()
+    migrate(settings.sqlalchemy_url)
+    with session_scope(settings.sqlalchemy_url) as session:
+        print_requests(console, list_requests(session, limit=limit))
+
+
+@app.command()
+def show(request_id: Annotated[str, typer.Argument(help="A request id from `testops list`.")]) -> None:
+    """One stored request: its result and its tests."""
+    settings = Settings()
+    migrate(settings.sqlalchemy_url)
+    try:
+        key = uuid.UUID(request_id)
+    except ValueError:
+        _fail(f"not a request id: {request_id!r}")
+    with session_scope(settings.sqlalchemy_url) as session:
+        request = get_request(session, key)
+        if request is None:
+            _fail(f"no request {request_id}")
+        print_request(console, request, list_test_cases(session, key))
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the suite to.")] = Path(
+        "testops-demo-suite"
+    ),
+) -> None:
+    """Serve the bundled Task Tracker API on 127.0.0.1 and generate its suite, end to end."""
+    from samples.tasks_api import app as sample
+
+    os.environ.setdefault("TESTOPS_API_TOKEN", "demo-token")
+    with sample.serve() as base_url:
+        console.print(f"Serving the sample Task Tracker API at {base_url}", highlight=False)
+        generate_api(
+            str(sample.SPEC_PATH),
+            out=out,
+            base_url=base_url,
+            requirement=sample.load_requirements(),
+            requirements_file=None,
+            review=False,
+            max_attempts=2,
+            workers=2,
+            quiet=False,
+        )
+    console.print(
+        f"Run it yourself: start the sample (python -m samples.tasks_api --port 8080), then "
+        f"TESTOPS_API_TOKEN=demo-token pytest {out}",
+        highlight=False,
+    )

@@ -1,0 +1,118 @@
+"""Tables the CLI prints: a run's result, the stored requests, one request with its tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from graph.runner import RunOutcome
+from storage.models import Request, TestCase
+
+
+def _figures(summary: dict) -> Table:
+    table = Table(title="Result", show_header=False)
+    table.add_column("what")
+    table.add_column("how many", justify="right")
+    rows = [
+        ("operations found", summary.get("operations_found", 0)),
+        ("tests generated", summary.get("tests_generated", 0)),
+        ("passed validation", summary.get("tests_passed", 0)),
+        ("repaired", summary.get("tests_repaired", 0)),
+        ("still broken", summary.get("tests_still_broken", 0)),
+        ("flaky (dropped)", summary.get("tests_flaky", 0)),
+        ("duplicates removed", summary.get("duplicates_removed", 0)),
+        ("findings (suspected defects)", summary.get("findings_count", 0)),
+        ("tests saved", summary.get("tests_saved", 0)),
+        (
+            "requirements covered",
+            f"{summary.get('requirements_covered', 0)} / {summary.get('requirements_total', 0)}",
+        ),
+        (
+            "spec coverage (operation × status)",
+            f"{summary.get('spec_coverage_exercised', 0)} / {summary.get('spec_coverage_total', 0)}",
+        ),
+    ]
+    for label, value in rows:
+        table.add_row(label, str(value))
+    return table
+
+
+def _requirements(requirements: Sequence[dict]) -> Table:
+    table = Table(title="Requirements")
+    for column in ("id", "requirement", "covered", "tests / reason"):
+        table.add_column(column, overflow="fold")
+    for entry in requirements:
+        detail = "\n".join(entry["test_ids"]) if entry["covered"] else entry["reason"]
+        table.add_row(
+            entry["requirement_id"], entry["text"], "yes" if entry["covered"] else "[red]no[/]", detail
+        )
+    return table
+
+
+def _findings(findings: Sequence[dict]) -> Table:
+    table = Table(title="Findings: the target disagrees with its spec or a requirement")
+    for column in ("test", "what failed"):
+        table.add_column(column, overflow="fold")
+    for finding in findings:
+        table.add_row(
+            f"{finding['title']}\n[dim]{finding['test_id']}[/]", finding["message"].splitlines()[0][:300]
+        )
+    return table
+
+
+def print_summary(console: Console, result: dict, wall_time_s: float | None = None) -> None:
+    console.print(_figures(result))
+    if result.get("requirements"):
+        console.print(_requirements(result["requirements"]))
+    if result.get("findings"):
+        console.print(_findings(result["findings"]))
+    if result.get("out_dir"):
+        console.print(f"Suite written to [bold]{result['out_dir']}[/]", highlight=False)
+    if wall_time_s is not None:
+        console.print(f"Wall time {wall_time_s:.1f} s")
+
+
+def print_result(console: Console, outcome: RunOutcome, request_id: str) -> None:
+    """What a run paused for review has produced so far."""
+    if outcome.review_payload:
+        payload = outcome.review_payload
+        print_summary(
+            console,
+            {**payload["summary"], "findings": payload["findings"], "requirements": payload["coverage"]},
+        )
+
+
+def print_requests(console: Console, requests: Sequence[Request]) -> None:
+    table = Table(title="Requests")
+    for column in ("request id", "kind", "target", "status", "created", "tests saved", "findings"):
+        table.add_column(column, overflow="fold")
+    for request in requests:
+        summary = request.result_summary or {}
+        table.add_row(
+            str(request.request_id),
+            request.kind,
+            request.target,
+            request.status,
+            request.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            str(summary.get("tests_saved", "")),
+            str(summary.get("findings_count", "")),
+        )
+    console.print(table)
+
+
+def print_request(console: Console, request: Request, tests: Sequence[TestCase]) -> None:
+    console.print(
+        f"[bold]{request.request_id}[/] {request.kind} {request.target} — {request.status}", highlight=False
+    )
+    if request.error_message:
+        console.print(f"[red]error:[/] {request.error_message}", highlight=False)
+    if request.result_summary:
+        print_summary(console, request.result_summary)
+    table = Table(title="Tests")
+    for column in ("module", "test", "category", "status"):
+        table.add_column(column, overflow="fold")
+    for test in tests:
+        table.add_row(test.module, test.test_name, test.category, test.validation_status)
+    console.print(table)

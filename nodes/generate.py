@@ -1,0 +1,35 @@
+"""Generation: write the suite on the first pass; rewrite only the BROKEN tests on later passes."""
+
+from __future__ import annotations
+
+from langgraph.runtime import Runtime
+
+from generators.api.offline import OfflineApiGenerator
+from generators.base import TestGenerator
+from graph.context import Context
+from graph.models import Verdict, number_requirements
+from graph.state import State
+
+
+def generator_for(context: Context) -> TestGenerator:
+    """The generator this run uses: offline until an LLM endpoint is configured."""
+    return OfflineApiGenerator()
+
+
+def generation(state: State, runtime: Runtime[Context]) -> dict:
+    assert state.api is not None, "reconnaissance runs first"
+    generator = generator_for(runtime.context)
+    requirements = number_requirements(state.requirements)
+    if not state.tests:
+        suite = generator.generate(state.api, requirements)
+        return {
+            "tests": suite.tests,
+            "support_files": suite.support_files,
+            "coverage": suite.coverage,
+            "to_validate": [t.test_id for t in suite.tests],
+        }
+    tests = {t.test_id: t for t in state.tests}
+    broken = [r for r in state.results if r.verdict is Verdict.BROKEN]
+    rewritten = [generator.repair(tests[r.test_id], r, state.api, requirements) for r in broken]
+    kept = [t for t in rewritten if t is not None]
+    return {"tests": kept, "to_validate": [t.test_id for t in kept]}

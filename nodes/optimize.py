@@ -1,0 +1,49 @@
+"""Optimization: drop duplicates and undeliverable tests, then measure coverage and collect findings."""
+
+from __future__ import annotations
+
+from graph.models import ResultSummary, Verdict
+from graph.state import State
+from tools.suite_analysis import (
+    DELIVERED,
+    exact_hash,
+    findings_of,
+    remove_duplicates,
+    requirement_coverage,
+    spec_coverage,
+)
+
+
+def optimization(state: State) -> dict:
+    assert state.api is not None, "reconnaissance runs first"
+    verdicts = {r.test_id: r for r in state.results}
+    duplicates = remove_duplicates(state.tests)
+    removed = {d.test_id for d in duplicates}
+    kept = [t for t in state.tests if t.test_id not in removed]
+    counts = {v: sum(1 for t in kept if verdicts[t.test_id].verdict is v) for v in Verdict}
+    coverage = requirement_coverage(state.coverage, kept, verdicts)
+    findings = findings_of(kept, verdicts)
+    spec = spec_coverage(state.api, kept, verdicts)
+    summary = ResultSummary(
+        operations_found=len(state.api.operations),
+        tests_generated=len(state.tests),
+        tests_passed=counts[Verdict.PASSED],
+        tests_repaired=len(set(state.repaired)),
+        tests_still_broken=counts[Verdict.BROKEN],
+        tests_flaky=counts[Verdict.FLAKY],
+        duplicates_removed=len(duplicates),
+        findings_count=len(findings),
+        tests_saved=sum(1 for t in kept if verdicts[t.test_id].verdict in DELIVERED),
+        requirements_total=len(coverage),
+        requirements_covered=sum(1 for c in coverage if c.covered),
+        spec_coverage_exercised=len(spec.exercised),
+        spec_coverage_total=spec.total,
+    )
+    return {
+        "tests": [t.model_copy(update={"code_hash": exact_hash(t.code)}) for t in state.tests],
+        "duplicates": duplicates,
+        "coverage": coverage,
+        "findings": findings,
+        "spec_coverage": spec,
+        "summary": summary,
+    }

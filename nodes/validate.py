@@ -1,0 +1,51 @@
+"""Validation: check each test statically, then run it against the target and classify the outcome."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from langgraph.runtime import Runtime
+
+from graph.context import Context
+from graph.models import ValidationResult, Verdict
+from graph.state import State
+from tools.runner import validate_suite, write_suite
+from tools.safety import check_test_code
+
+
+async def validation(state: State, runtime: Runtime[Context]) -> dict:
+    context = runtime.context
+    pending = set(state.to_validate)
+    hosts = {urlsplit(state.base_url).netloc}
+    unsafe = {
+        t.test_id: check_test_code(t.code, allowed_hosts=hosts) for t in state.tests if t.test_id in pending
+    }
+    rejected = [
+        ValidationResult(test_id=i, verdict=Verdict.BROKEN, message="; ".join(p), attempt=state.attempts)
+        for i, p in unsafe.items()
+        if p
+    ]
+    runnable = [t for t in state.tests if not unsafe.get(t.test_id)]
+    suite_dir = Path(context.workspace_dir) / state.request_id / "suite"
+    write_suite(suite_dir, runnable, state.support_files)
+    to_run = [t for t in runnable if t.test_id in pending]
+    results = (
+        await validate_suite(
+            suite_dir,
+            to_run,
+            confirm_reruns=context.confirm_reruns,
+            workers=context.validation_workers,
+            timeout_s=context.test_timeout_s,
+            env={
+                "TESTOPS_BASE_URL": state.base_url,
+                "TESTOPS_REQUEST_TIMEOUT": str(context.request_timeout_s),
+            },
+        )
+        if to_run
+        else []
+    )
+    results = [r.model_copy(update={"attempt": state.attempts}) for r in results]
+    was_broken = {r.test_id for r in state.results if r.verdict is Verdict.BROKEN}
+    repaired = [r.test_id for r in results if r.test_id in was_broken and r.verdict is not Verdict.BROKEN]
+    return {"results": rejected + results, "attempts": 1, "repaired": repaired, "to_validate": []}
