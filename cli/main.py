@@ -8,6 +8,7 @@ import sys
 import time
 import uuid
 from collections.abc import Coroutine
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -262,12 +263,17 @@ def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the suite to.")] = Path(
         "testops-demo-suite"
     ),
+    port: Annotated[int, typer.Option(help="Port for the sample API (0: any free port).")] = 8080,
 ) -> None:
     """Serve the bundled Task Tracker API on 127.0.0.1 and generate its suite, end to end."""
     from samples.tasks_api import app as sample
 
-    os.environ.setdefault("TESTOPS_API_TOKEN", "demo-token")
-    with sample.serve() as base_url:
+    os.environ.setdefault("TESTOPS_API_TOKEN", sample.DEFAULT_TOKEN)
+    with ExitStack() as stack:
+        try:
+            base_url = stack.enter_context(sample.serve(port=port))
+        except OSError:  # the port is taken: any free one will do
+            base_url = stack.enter_context(sample.serve())
         console.print(f"Serving the sample Task Tracker API at {base_url}", highlight=False)
         generate_api(
             str(sample.SPEC_PATH),
@@ -281,7 +287,7 @@ def demo(
             quiet=False,
         )
     console.print(
-        f"Run it yourself: start the sample (python -m samples.tasks_api --port 8080), then "
-        f"TESTOPS_API_TOKEN=demo-token pytest {out}",
+        f"Run the suite yourself: python -m samples.tasks_api --port {base_url.rsplit(':', 1)[1]} & "
+        f"TESTOPS_API_TOKEN={sample.DEFAULT_TOKEN} pytest {out}",
         highlight=False,
     )

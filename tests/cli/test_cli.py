@@ -181,3 +181,16 @@ def test_resume_finishes_a_run_killed_after_validation(
     assert (out / "conftest.py").exists()
     shown = run_testops("show", request_id, env=env)
     assert "completed" in shown.stdout
+
+
+def test_demo_generates_the_sample_suite(env: dict[str, str], tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*TESTOPS, "demo", "--out", str(tmp_path / "demo"), "--port", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "requirements covered" in result.stdout and (tmp_path / "demo" / "test_requirements.py").exists()
