@@ -1,0 +1,125 @@
+"""One browser layer over Playwright (async): a single Chromium per session, a fresh context per page.
+
+Launching Chromium costs far more than opening a context, so a `BrowserSession` is made once (per process,
+per worker, per test module) and every reconnaissance or validation run borrows pages from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from playwright.async_api import Browser, Page, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
+
+from tools.errors import InputError
+
+DEFAULT_CHROMIUM_ARGS: tuple[str, ...] = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+)
+
+
+class BrowserUnavailableError(InputError):
+    """Chromium is missing or would not start."""
+
+
+@dataclass(frozen=True)
+class BrowserConfig:
+    """How Chromium is launched and how long pages may take by default."""
+
+    executable_path: str = "/usr/bin/chromium"
+    headless: bool = True
+    args: tuple[str, ...] = DEFAULT_CHROMIUM_ARGS
+    navigation_timeout_ms: int = 15_000
+    action_timeout_ms: int = 5_000
+    viewport_width: int = 1280
+    viewport_height: int = 800
+
+
+class BrowserSession:
+    """A lazily started Chromium shared by many pages; each page gets its own isolated context."""
+
+    def __init__(self, config: BrowserConfig | None = None) -> None:
+        self.config = config or BrowserConfig()
+        self._playwright: Playwright | None = None
+        self._browser: Browser | None = None
+        # Several requests may ask for their first page at once; only one of them may launch Chromium.
+        self._start_lock = asyncio.Lock()
+
+    async def __aenter__(self) -> BrowserSession:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @property
+    def browser(self) -> Browser | None:
+        """The running browser, or None before the first page (or after close)."""
+        return self._browser
+
+    async def start(self) -> Browser:
+        """Launch Chromium unless it is already running; relaunch it if it has died."""
+        async with self._start_lock:
+            if self._browser is not None and self._browser.is_connected():
+                return self._browser
+            path = self.config.executable_path
+            if not (Path(path).is_file() and os.access(path, os.X_OK)):
+                raise BrowserUnavailableError(
+                    f"Chromium not found at {path}: install it (apt-get install chromium) "
+                    "or set BrowserConfig.executable_path"
+                )
+            if self._playwright is None:
+                self._playwright = await async_playwright().start()
+            try:
+                self._browser = await self._playwright.chromium.launch(
+                    executable_path=path, headless=self.config.headless, args=list(self.config.args)
+                )
+            except PlaywrightError as error:
+                first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+                raise BrowserUnavailableError(f"Chromium at {path} would not start: {first_line}") from None
+            return self._browser
+
+    @asynccontextmanager
+    async def new_page(self) -> AsyncIterator[Page]:
+        """A page in a fresh context (no cookies or storage shared); the context is closed afterwards."""
+        browser = await self.start()
+        context = await browser.new_context(
+            viewport={"width": self.config.viewport_width, "height": self.config.viewport_height}
+        )
+        context.set_default_navigation_timeout(self.config.navigation_timeout_ms)
+        context.set_default_timeout(self.config.action_timeout_ms)
+        try:
+            yield await context.new_page()
+        finally:
+            try:
+                await context.close()
+            except PlaywrightError:
+                pass  # the browser went away under us; there is nothing left to close
+
+    async def close(self) -> None:
+        """Close the browser and stop Playwright; safe to call twice."""
+        async with self._start_lock:
+            browser, self._browser = self._browser, None
+            playwright, self._playwright = self._playwright, None
+            if browser is not None:
+                try:
+                    await browser.close()
+                except PlaywrightError:
+                    pass  # already disconnected
+            if playwright is not None:
+                await playwright.stop()

@@ -1,0 +1,232 @@
+"""Typed model of a web page, as reconnaissance found it in a real browser.
+
+Elements carry candidate locators already checked against the live page (`matches`), so the generator can
+pick a locator that Playwright's strict mode will accept without guessing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+LocatorStrategy = Literal["role", "label", "placeholder", "test_id", "text", "css"]
+InteractionKind = Literal["fill", "submit", "click", "select"]
+
+
+def _py(text: str) -> str:
+    """A Python string literal for text (JSON's double-quoted form is valid Python)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+class LocatorCandidate(BaseModel):
+    """One way to find an element; `matches` is how many elements it found on the live page."""
+
+    strategy: LocatorStrategy
+    role: str | None = None
+    name: str | None = None
+    # role: the role again; label/placeholder/test_id/text: the string matched; css: the selector
+    value: str
+    exact: bool = False
+    # repeated elements (a "Delete" per list item) are told apart by the row or item that holds them:
+    # get_by_role(container_role).filter(has_text=container_text) comes first in the chain
+    container_role: str | None = None
+    container_text: str | None = None
+    matches: int = 0
+
+    def to_python(self, page_var: str = "page") -> str:
+        """Playwright Python code for this locator, e.g. `page.get_by_role("button", name="Log in")`."""
+        scope = page_var
+        if self.container_role and self.container_text:
+            container = f"{page_var}.get_by_role({_py(self.container_role)})"
+            scope = f"{container}.filter(has_text={_py(self.container_text)})"
+        exact = ", exact=True" if self.exact else ""
+        match self.strategy:
+            case "role":
+                name = f", name={_py(self.name)}{exact}" if self.name else ""
+                return f"{scope}.get_by_role({_py(self.role or self.value)}{name})"
+            case "label":
+                return f"{scope}.get_by_label({_py(self.value)}{exact})"
+            case "placeholder":
+                return f"{scope}.get_by_placeholder({_py(self.value)}{exact})"
+            case "test_id":
+                return f"{scope}.get_by_test_id({_py(self.value)})"
+            case "text":
+                return f"{scope}.get_by_text({_py(self.value)}{exact})"
+            case "css":
+                return f"{scope}.locator({_py(self.value)})"
+
+
+class Locatable(BaseModel):
+    """An element with checked candidate locators, best (most semantic) first."""
+
+    key: str
+    locators: list[LocatorCandidate] = Field(default_factory=list)
+
+    @property
+    def best_locator(self) -> LocatorCandidate | None:
+        """The first candidate that finds exactly this one element, if any."""
+        return next((c for c in self.locators if c.matches == 1), None)
+
+
+class Heading(BaseModel):
+    level: int
+    text: str
+
+
+class Landmark(BaseModel):
+    role: str
+    name: str = ""
+
+
+class InputField(Locatable):
+    """An input or textarea, with its constraints as written in the HTML."""
+
+    tag: str
+    type: str = "text"
+    name: str = ""
+    label: str = ""
+    placeholder: str = ""
+    required: bool = False
+    disabled: bool = False
+    min: str | None = None
+    max: str | None = None
+    minlength: int | None = None
+    maxlength: int | None = None
+    pattern: str | None = None
+    test_id: str | None = None
+    role: str | None = None
+    accessible_name: str = ""
+    form_key: str | None = None
+
+
+class Button(Locatable):
+    text: str
+    role_name: str = ""
+    type: str = "button"
+    disabled: bool = False
+    test_id: str | None = None
+    form_key: str | None = None
+
+
+class Link(Locatable):
+    text: str
+    href: str
+    same_origin: bool
+    test_id: str | None = None
+
+
+class SelectOption(BaseModel):
+    value: str
+    label: str
+    selected: bool = False
+
+
+class Select(Locatable):
+    label: str = ""
+    name: str = ""
+    options: list[SelectOption] = Field(default_factory=list)
+    multiple: bool = False
+    disabled: bool = False
+    test_id: str | None = None
+    form_key: str | None = None
+
+
+class Form(BaseModel):
+    """A form and the keys of the inputs, selects and submit button inside it."""
+
+    key: str
+    selector: str
+    name: str = ""
+    input_keys: list[str] = Field(default_factory=list)
+    select_keys: list[str] = Field(default_factory=list)
+    submit_key: str | None = None
+
+
+class FailedRequest(BaseModel):
+    url: str
+    method: str = "GET"
+    status: int | None = None
+    # network error text (e.g. net::ERR_CONNECTION_REFUSED) when there was no response at all
+    error: str | None = None
+
+
+class SiteMapEntry(BaseModel):
+    url: str
+    status: int | None = None
+    title: str = ""
+    depth: int = 1
+    error: str | None = None
+
+
+class CountChange(BaseModel):
+    """How many visible elements matched `what` (a CSS selector) before and after an action."""
+
+    what: str
+    before: int
+    after: int
+
+
+class Interaction(BaseModel):
+    """Something recon did to the page and what visibly changed because of it."""
+
+    action: InteractionKind
+    target: str
+    locator: LocatorCandidate | None = None
+    values: dict[str, str] = Field(default_factory=dict)
+    url_before: str
+    url_after: str
+    appeared_texts: list[str] = Field(default_factory=list)
+    disappeared_texts: list[str] = Field(default_factory=list)
+    count_changes: list[CountChange] = Field(default_factory=list)
+    state_changes: list[str] = Field(default_factory=list)
+    dialogs: list[str] = Field(default_factory=list)
+    console_errors: list[str] = Field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Whether the action had any visible effect."""
+        return bool(
+            self.url_after != self.url_before
+            or self.appeared_texts
+            or self.disappeared_texts
+            or self.count_changes
+            or self.state_changes
+            or self.dialogs
+            or self.console_errors
+        )
+
+
+class PageModel(BaseModel):
+    """Everything reconnaissance learnt about one page."""
+
+    url: str
+    final_url: str
+    status: int | None = None
+    title: str = ""
+    headings: list[Heading] = Field(default_factory=list)
+    landmarks: list[Landmark] = Field(default_factory=list)
+    forms: list[Form] = Field(default_factory=list)
+    inputs: list[InputField] = Field(default_factory=list)
+    buttons: list[Button] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    selects: list[Select] = Field(default_factory=list)
+    visible_texts: list[str] = Field(default_factory=list)
+    aria_snapshot: str = ""
+    test_ids: list[str] = Field(default_factory=list)
+    console_errors: list[str] = Field(default_factory=list)
+    failed_requests: list[FailedRequest] = Field(default_factory=list)
+    screenshot_path: str | None = None
+    site_map: list[SiteMapEntry] = Field(default_factory=list)
+    interactions: list[Interaction] = Field(default_factory=list)
+    # things a reader should know about how recon went, e.g. that the network never went idle
+    notes: list[str] = Field(default_factory=list)
+
+    def element(self, key: str) -> InputField | Button | Link | Select | None:
+        """The input, button, link or select with this key."""
+        for element in (*self.inputs, *self.buttons, *self.links, *self.selects):
+            if element.key == key:
+                return element
+        return None
