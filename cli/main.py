@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Coroutine
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -22,9 +23,10 @@ from graph.checkpointing import open_checkpointer
 from graph.context import Context, RunOptions
 from graph.runner import RunOutcome, run_request
 from graph.settings import Settings
-from graph.state import InputState
+from graph.state import InputState, RequestKind
 from storage.engine import migrate, session_scope
 from storage.repository import create_request, get_request, list_requests, list_test_cases
+from tools.browser import BrowserConfig, BrowserSession
 from tools.errors import InputError, OutputDirError, UnknownRequestError
 
 app = typer.Typer(
@@ -83,7 +85,7 @@ def _requirements(texts: list[str], files: list[Path]) -> list[str]:
                 line.strip() for line in file.read_text(encoding="utf-8").splitlines() if line.strip()
             ]
         except OSError as error:
-            raise InputError(f"cannot read requirements file {file}: {error.strerror or error}") from None
+            _fail(f"cannot read requirements file {file}: {error.strerror or error}")
     return collected
 
 
@@ -96,8 +98,10 @@ async def execute(
     resume: Any = None,
     quiet: bool = False,
 ) -> RunOutcome:
-    """Run one request with the embedded checkpointer and a live progress view."""
-    async with open_checkpointer(settings) as saver:
+    """Run one request with the embedded checkpointer, one browser (started only if needed), a live view."""
+    browser_config = BrowserConfig(executable_path=settings.chromium_path)
+    async with open_checkpointer(settings) as saver, BrowserSession(browser_config) as browser:
+        context = replace(context, browser=browser)
         graph = build_graph(checkpointer=saver)
         with NodeProgress(console, enabled=not quiet) as progress:
             return await run_request(
@@ -138,47 +142,21 @@ def _finish(
         raise typer.Exit(EXIT_WAITING)
 
 
-@generate_app.command("api")
-def generate_api(
-    spec: Annotated[str, typer.Argument(help="OpenAPI 3 document: a file path or an http(s) URL.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the suite to.")],
-    base_url: Annotated[str, typer.Option("--base-url", help="Where the API under test answers.")] = "",
-    requirement: Annotated[
-        list[str] | None,
-        typer.Option("--requirement", "-r", help="A requirement in plain language (repeat)."),
-    ] = None,
-    requirements_file: Annotated[
-        list[Path] | None, typer.Option("--requirements-file", help="A file with one requirement per line.")
-    ] = None,
-    review: Annotated[bool, typer.Option("--review", help="Stop for a human review before storing.")] = False,
-    max_attempts: Annotated[int, typer.Option(help="Regeneration passes for broken tests.")] = 2,
-    workers: Annotated[int, typer.Option(help="Parallel pytest processes during validation.")] = 2,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress view.")] = False,
+def _generate(
+    kind: RequestKind, target: str, base_url: str, requirements: list[str], options: RunOptions, quiet: bool
 ) -> None:
-    """Explore an API from its OpenAPI spec and write a validated pytest + httpx suite."""
+    """Store the request, run it with a live view, and print the result."""
     settings = Settings()
     try:
-        requirements = _requirements(requirement or [], requirements_file or [])
-        options = RunOptions(
-            out_dir=str(check_out_dir(out)),
-            review=review,
-            max_attempts=max_attempts,
-            validation_workers=workers,
-        )
         migrate(settings.sqlalchemy_url)
     except InputError as error:
         _fail(str(error))
-    except ValueError as error:
-        _fail(f"invalid option: {error}")
-    target = (
-        spec if "://" in spec else str(Path(spec).expanduser().resolve()) if Path(spec).exists() else spec
-    )
     request_id = str(uuid.uuid4())
     with session_scope(settings.sqlalchemy_url) as session:
         create_request(
             session,
             request_id=uuid.UUID(request_id),
-            kind="api",
+            kind=kind,
             target=target,
             base_url=base_url,
             requirements=requirements,
@@ -186,12 +164,75 @@ def generate_api(
         )
     context = Context.for_run(settings, options)
     start = InputState(
-        request_id=request_id, kind="api", target=target, base_url=base_url, requirements=requirements
+        request_id=request_id, kind=kind, target=target, base_url=base_url, requirements=requirements
     )
     console.print(f"Request [bold]{request_id}[/]", highlight=False)
     started = time.perf_counter()
     outcome = _run(execute(settings, request_id, context, start=start, quiet=quiet))
-    _finish(settings, request_id, context, outcome, review, started)
+    _finish(settings, request_id, context, outcome, options.review, started)
+
+
+def _options(out: Path, review: bool, max_attempts: int, workers: int) -> RunOptions:
+    try:
+        return RunOptions(
+            out_dir=str(check_out_dir(out)),
+            review=review,
+            max_attempts=max_attempts,
+            validation_workers=workers,
+        )
+    except InputError as error:
+        _fail(str(error))
+    except ValueError as error:
+        _fail(f"invalid option: {error.errors()[0]['msg'] if hasattr(error, 'errors') else error}")
+
+
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the suite to.")]
+RequirementOption = Annotated[
+    list[str] | None, typer.Option("--requirement", "-r", help="A requirement in plain language (repeat).")
+]
+RequirementsFileOption = Annotated[
+    list[Path] | None, typer.Option("--requirements-file", help="A file with one requirement per line.")
+]
+ReviewOption = Annotated[bool, typer.Option("--review", help="Stop for a human review before storing.")]
+AttemptsOption = Annotated[int, typer.Option(help="Regeneration passes for broken tests.")]
+WorkersOption = Annotated[int, typer.Option(help="Parallel pytest processes during validation.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress view.")]
+
+
+@generate_app.command("api")
+def generate_api(
+    spec: Annotated[str, typer.Argument(help="OpenAPI 3 document: a file path or an http(s) URL.")],
+    out: OutOption,
+    base_url: Annotated[str, typer.Option("--base-url", help="Where the API under test answers.")] = "",
+    requirement: RequirementOption = None,
+    requirements_file: RequirementsFileOption = None,
+    review: ReviewOption = False,
+    max_attempts: AttemptsOption = 2,
+    workers: WorkersOption = 2,
+    quiet: QuietOption = False,
+) -> None:
+    """Explore an API from its OpenAPI spec and write a validated pytest + httpx suite."""
+    options = _options(out, review, max_attempts, workers)
+    requirements = _requirements(requirement or [], requirements_file or [])
+    target = str(Path(spec).expanduser().resolve()) if "://" not in spec and Path(spec).exists() else spec
+    _generate("api", target, base_url, requirements, options, quiet)
+
+
+@generate_app.command("ui")
+def generate_ui(
+    url: Annotated[str, typer.Argument(help="The page to test: an http(s) URL.")],
+    out: OutOption,
+    requirement: RequirementOption = None,
+    requirements_file: RequirementsFileOption = None,
+    review: ReviewOption = False,
+    max_attempts: AttemptsOption = 2,
+    workers: WorkersOption = 2,
+    quiet: QuietOption = False,
+) -> None:
+    """Explore a page in Chromium and write a validated pytest + Playwright suite for its requirements."""
+    options = _options(out, review, max_attempts, workers)
+    requirements = _requirements(requirement or [], requirements_file or [])
+    _generate("ui", url, "", requirements, options, quiet)
 
 
 def _stored_context(settings: Settings, request_id: str) -> tuple[Context, bool]:

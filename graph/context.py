@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from graph.settings import Settings
+from tools.browser import BrowserSession
 
 
 class RunOptions(BaseModel):
@@ -47,13 +48,18 @@ class Context:
     # OpenAI-compatible endpoint; empty means the deterministic offline generator.
     llm_base_url: str = ""
     llm_model: str = ""
+    # The process's browser, reused across pages and requests; None opens one for the run.
+    browser: BrowserSession | None = None
 
     @classmethod
-    def for_run(cls, settings: Settings, options: RunOptions) -> Context:
+    def for_run(
+        cls, settings: Settings, options: RunOptions, *, browser: BrowserSession | None = None
+    ) -> Context:
         return cls(
             database_url=settings.sqlalchemy_url,
             workspace_dir=str(settings.workspace_dir),
             llm_base_url=settings.openai_base_url,
             llm_model=settings.openai_model,
+            browser=browser,
             **options.model_dump(),
         )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
 from platformdirs import user_data_dir
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_data_dir() -> Path:
@@ -22,7 +23,16 @@ class Settings(BaseSettings):
     # SQLAlchemy URL; empty means a SQLite file in data_dir.
     database_url: str = ""
     redis_url: str = "redis://127.0.0.1:6379/0"
-    api_keys: list[str] = Field(default_factory=list)
+    # Keys the service accepts as `Authorization: Bearer KEY`; the environment gives them comma-separated.
+    api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Service mode. Seconds before the broker hands an unacknowledged task to another worker: must exceed
+    # the longest task (the 3600 s hard limit), or a healthy long run is delivered twice.
+    broker_visibility_timeout_s: int = Field(default=3900, gt=3600)
+    # Seconds a worker's in-flight task survives without its worker's heartbeat before another worker
+    # takes it over (a SIGKILLed or vanished worker); heartbeats come every third of it.
+    worker_lease_s: float = Field(default=15.0, gt=0)
+    # Seconds between keep-alive comments on an idle event stream.
+    sse_ping_s: float = Field(default=15.0, gt=0)
 
     openai_base_url: str = Field(
         default="", validation_alias=AliasChoices("OPENAI_BASE_URL", "TESTOPS_OPENAI_BASE_URL")
@@ -33,6 +43,13 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
 
     chromium_path: str = "/usr/bin/chromium"
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [key.strip() for key in value.split(",") if key.strip()]
+        return value
 
     @property
     def sqlalchemy_url(self) -> str:

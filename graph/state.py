@@ -17,6 +17,7 @@ from graph.models import (
     ValidationResult,
 )
 from tools.api_model import ApiModel
+from tools.page_model import PageModel
 
 RequestKind = Literal["api", "ui"]
 
@@ -61,6 +62,7 @@ class State(InputState):
     """Everything the nodes learn and produce along the way."""
 
     api: ApiModel | None = None
+    page: PageModel | None = None
     # Files the suite needs besides its test modules (conftest.py, support modules), by name.
     support_files: dict[str, str] = field(default_factory=dict)
     tests: Annotated[list[GeneratedTest], merge_by_test_id] = field(default_factory=list)

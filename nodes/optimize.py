@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph.models import ResultSummary, Verdict
+from graph.models import ResultSummary, SpecCoverage, Verdict
 from graph.state import State
 from tools.suite_analysis import (
     DELIVERED,
@@ -15,7 +15,6 @@ from tools.suite_analysis import (
 
 
 def optimization(state: State) -> dict:
-    assert state.api is not None, "reconnaissance runs first"
     verdicts = {r.test_id: r for r in state.results}
     duplicates = remove_duplicates(state.tests)
     removed = {d.test_id for d in duplicates}
@@ -23,9 +22,9 @@ def optimization(state: State) -> dict:
     counts = {v: sum(1 for t in kept if verdicts[t.test_id].verdict is v) for v in Verdict}
     coverage = requirement_coverage(state.coverage, kept, verdicts)
     findings = findings_of(kept, verdicts)
-    spec = spec_coverage(state.api, kept, verdicts)
+    spec = spec_coverage(state.api, kept, verdicts) if state.api else SpecCoverage()
     summary = ResultSummary(
-        operations_found=len(state.api.operations),
+        operations_found=len(state.api.operations) if state.api else 0,
         tests_generated=len(state.tests),
         tests_passed=counts[Verdict.PASSED],
         tests_repaired=len(set(state.repaired)),

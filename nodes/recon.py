@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import urlsplit
+
 from langgraph.runtime import Runtime
 
 from graph.context import Context
 from graph.state import State
+from tools.browser import BrowserSession
 from tools.openapi import reconnoitre_api
+from tools.page_model import PageModel
+from tools.page_recon import reconnoitre_page
 
 
 async def reconnaissance(state: State, runtime: Runtime[Context]) -> dict:
-    """API: load and resolve the spec, enumerate operations, check the base URL answers."""
-    api = await reconnoitre_api(state.target, state.base_url, timeout_s=runtime.context.recon_timeout_s)
+    """API: load and resolve the spec, check the base URL answers. UI: explore the page in Chromium."""
+    context = runtime.context
+    if state.kind == "ui":
+        page = await _explore(state, context)
+        parts = urlsplit(page.final_url or state.target)
+        return {"page": page, "base_url": f"{parts.scheme}://{parts.netloc}"}
+    api = await reconnoitre_api(state.target, state.base_url, timeout_s=context.recon_timeout_s)
     return {"api": api, "base_url": api.base_url}
+
+
+async def _explore(state: State, context: Context) -> PageModel:
+    """With the process's browser when the caller has one, else with a browser of this run's own."""
+    options = {
+        "settle_timeout_ms": int(context.recon_timeout_s * 1000),
+        "screenshot_dir": Path(context.workspace_dir) / state.request_id,
+    }
+    if context.browser is not None:
+        return await reconnoitre_page(context.browser, state.target, **options)
+    async with BrowserSession() as browser:
+        return await reconnoitre_page(browser, state.target, **options)
