@@ -64,6 +64,13 @@ class _Writer:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.helpers: set[str] = set()
+        # Local variable -> the expression it holds, so a value is bound once and reused by later steps.
+        self.bound: dict[str, str] = {}
+
+    def bind(self, indent: str, variable: str, expression: str) -> None:
+        if self.bound.get(variable) != expression:
+            self.bound[variable] = expression
+            self.add(indent, f"{variable} = {expression}")
 
     def add(self, indent: str, line: str) -> None:
         self.lines.append(indent + line)
@@ -86,9 +93,7 @@ def _render_call(step: Step, api: ApiModel, writer: _Writer, indent: str, timeou
     for name, value in step.path_params.items():
         if isinstance(value, Ref):
             variables[name] = re.sub(r"\W", "_", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)).lower()
-            writer.add(
-                indent, f'{variables[name]} = {writer.use("value_at")}({value.step}, "{value.pointer}")'
-            )
+            writer.bind(indent, variables[name], f'{writer.use("value_at")}({value.step}, "{value.pointer}")')
     args = [_path_expr(operation.path, step.path_params, variables)]
     if step.query:
         args.append(
@@ -115,14 +120,23 @@ def _render_call(step: Step, api: ApiModel, writer: _Writer, indent: str, timeou
     writer.add(indent, call)
 
 
-def _render_expectation(step: Step, writer: _Writer, indent: str) -> None:
+def _documents_a_body(step: Step, api: ApiModel) -> bool:
+    """Whether the spec documents a response schema for any status this step accepts."""
+    operation = api.operation(step.operation_id)
+    if operation is None or not step.expect.statuses:
+        return True
+    responses = [operation.response(str(status)) for status in step.expect.statuses]
+    return any(response is not None and response.schema_ is not None for response in responses)
+
+
+def _render_expectation(step: Step, api: ApiModel, writer: _Writer, indent: str) -> None:
     expect: Expectation = step.expect
     if expect.statuses:
         writer.add(indent, f"{writer.use('expect_status')}(response, {', '.join(map(str, expect.statuses))})")
     elif expect.status_class:
         writer.add(indent, f'{writer.use("expect_status_class")}(response, "{expect.status_class}")')
     body_var = step.save_as or ("body" if expect.fields else None)
-    if expect.schema_of:
+    if expect.schema_of and _documents_a_body(step, api):
         call = f'{writer.use("expect_schema")}(response, "{expect.schema_of[0]}")'
         writer.add(indent, f"{body_var} = {call}" if body_var else call)
     elif body_var:
@@ -170,7 +184,7 @@ def render_scenario(scenario: Scenario, api: ApiModel, *, module: str) -> Genera
         if multi_step:
             writer.add(_INDENT, f"with allure.step({json.dumps(step.title)}):")
         _render_call(step, api, writer, indent, scenario.timeout_s)
-        _render_expectation(step, writer, indent)
+        _render_expectation(step, api, writer, indent)
     fixtures = sorted({_client_for(step, api) for step in scenario.steps})
     signature = ", ".join(f"{f}: httpx.Client" for f in fixtures)
     decorators = [
