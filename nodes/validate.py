@@ -35,6 +35,7 @@ async def validation(state: State, runtime: Runtime[Context]) -> dict:
             suite_dir,
             to_run,
             confirm_reruns=context.confirm_reruns,
+            confirm_passes=state.kind == "ui",
             workers=context.validation_workers,
             timeout_s=context.test_timeout_s,
             env={
