@@ -172,13 +172,14 @@ def _generate(
     _finish(settings, request_id, context, outcome, options.review, started)
 
 
-def _options(out: Path, review: bool, max_attempts: int, workers: int) -> RunOptions:
+def _options(out: Path, review: bool, max_attempts: int, workers: int, recon_timeout: float) -> RunOptions:
     try:
         return RunOptions(
             out_dir=str(check_out_dir(out)),
             review=review,
             max_attempts=max_attempts,
             validation_workers=workers,
+            recon_timeout_s=recon_timeout,
         )
     except InputError as error:
         _fail(str(error))
@@ -197,6 +198,9 @@ ReviewOption = Annotated[bool, typer.Option("--review", help="Stop for a human r
 AttemptsOption = Annotated[int, typer.Option(help="Regeneration passes for broken tests.")]
 WorkersOption = Annotated[int, typer.Option(help="Parallel pytest processes during validation.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress view.")]
+ReconTimeoutOption = Annotated[
+    float, typer.Option("--recon-timeout", help="Seconds to wait for the spec, the base URL or the page.")
+]
 
 
 @generate_app.command("api")
@@ -210,9 +214,10 @@ def generate_api(
     max_attempts: AttemptsOption = 2,
     workers: WorkersOption = 2,
     quiet: QuietOption = False,
+    recon_timeout: ReconTimeoutOption = 10.0,
 ) -> None:
     """Explore an API from its OpenAPI spec and write a validated pytest + httpx suite."""
-    options = _options(out, review, max_attempts, workers)
+    options = _options(out, review, max_attempts, workers, recon_timeout)
     requirements = _requirements(requirement or [], requirements_file or [])
     target = str(Path(spec).expanduser().resolve()) if "://" not in spec and Path(spec).exists() else spec
     _generate("api", target, base_url, requirements, options, quiet)
@@ -228,9 +233,10 @@ def generate_ui(
     max_attempts: AttemptsOption = 2,
     workers: WorkersOption = 2,
     quiet: QuietOption = False,
+    recon_timeout: ReconTimeoutOption = 10.0,
 ) -> None:
     """Explore a page in Chromium and write a validated pytest + Playwright suite for its requirements."""
-    options = _options(out, review, max_attempts, workers)
+    options = _options(out, review, max_attempts, workers, recon_timeout)
     requirements = _requirements(requirement or [], requirements_file or [])
     _generate("ui", url, "", requirements, options, quiet)
 

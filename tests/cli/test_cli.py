@@ -194,3 +194,22 @@ def test_demo_generates_the_sample_suite(env: dict[str, str], tmp_path: Path) ->
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "requirements covered" in result.stdout and (tmp_path / "demo" / "test_requirements.py").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("never-settles", "did not settle"), (None, "connection refused"), ("ftp", "unsupported URL scheme")],
+)
+def test_bad_page_is_one_line(env: dict[str, str], tmp_path: Path, path: str | None, expected: str) -> None:
+    from samples.pages import serve_pages
+
+    with serve_pages() as base:
+        url = {
+            "never-settles": f"{base}/never-settles",
+            None: "http://127.0.0.1:9/",
+            "ftp": "ftp://127.0.0.1/x",
+        }[path]
+        result = run_testops(
+            "generate", "ui", url, "--out", str(tmp_path / "o"), "--recon-timeout", "2", env=env
+        )
+    assert_one_line_error(result, expected)
