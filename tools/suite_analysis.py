@@ -75,7 +75,7 @@ def near_signature(code: str) -> str:
 
 def remove_duplicates(tests: Sequence[GeneratedTest]) -> list[DuplicateRemoval]:
     """Exact, then near duplicates; of each group the test linked to requirements (else the first) stays."""
-    ranked = sorted(tests, key=lambda t: (not t.requirement_ids, tests.index(t)))
+    ranked = sorted(tests, key=lambda t: not t.requirement_ids)  # stable: spec order within each group
     removals: list[DuplicateRemoval] = []
     seen_exact: dict[str, str] = {}
     seen_near: dict[str, str] = {}

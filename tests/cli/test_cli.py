@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -203,10 +204,13 @@ def test_demo_generates_the_sample_suite(env: dict[str, str], tmp_path: Path) ->
 def test_bad_page_is_one_line(env: dict[str, str], tmp_path: Path, path: str | None, expected: str) -> None:
     from samples.pages import serve_pages
 
+    with socket.socket() as probe:  # a port nobody listens on (Chromium refuses "unsafe" ones like 9)
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
     with serve_pages() as base:
         url = {
             "never-settles": f"{base}/never-settles",
-            None: "http://127.0.0.1:9/",
+            None: f"http://127.0.0.1:{closed_port}/",
             "ftp": "ftp://127.0.0.1/x",
         }[path]
         result = run_testops(
