@@ -338,3 +338,14 @@ def demo(
         f"TESTOPS_API_TOKEN={sample.DEFAULT_TOKEN} pytest {out}",
         highlight=False,
     )
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the HTTP service; Celery workers (celery -A celery_worker worker) carry out its requests."""
+    from server.main import serve as run_server
+
+    run_server(host, port)

@@ -1,0 +1,125 @@
+"""Delivery leases: a task held by a worker that died comes back to the queue in seconds, not hours.
+
+Kombu's Redis transport only requeues an unacknowledged task after `visibility_timeout`, which must
+exceed the longest task (an hour). So each worker renews a short lease on the deliveries it holds, from a
+thread of its main process, and requeues any delivery older than a lease whose lease has lapsed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from celery import bootsteps
+from celery.signals import task_received
+from celery.worker import state
+from kombu.transport.redis import Mutex, MutexHeld
+
+logger = logging.getLogger(__name__)
+
+
+def lease_key(delivery_tag: str) -> str:
+    """The Redis key whose presence says a live worker holds the delivery."""
+    return f"testops:lease:{delivery_tag}"
+
+
+def held_delivery_tags() -> set[str]:
+    """Tags of the deliveries this worker holds: reserved (prefetched) and active."""
+    for _ in range(5):
+        try:
+            requests = [*state.reserved_requests, *state.active_requests]
+            break
+        except RuntimeError:  # the main thread changed a set while we copied it; try again
+            continue
+    else:
+        return set()
+    return {str(r.message.delivery_tag) for r in requests if r.message is not None}
+
+
+def renew(client: Any, tags: Iterable[str], holder: str, lease_s: float) -> None:
+    """(Re)start the lease of each held delivery."""
+    pipe = client.pipeline(transaction=False)
+    for tag in tags:
+        pipe.set(lease_key(tag), holder, px=int(lease_s * 1000))
+    pipe.execute()
+
+
+def reclaim(channel: Any, lease_s: float) -> list[str]:
+    """Requeue deliveries unacknowledged for longer than a lease whose lease lapsed; returns their tags."""
+    qos, client = channel.qos, channel.client
+    stale = client.zrange(qos.unacked_index_key, "-inf", time.time() - lease_s, byscore=True)
+    if not stale:
+        return []
+    restored = []
+    try:
+        # Kombu's own sweep takes the same mutex: one restorer at a time across all workers.
+        with Mutex(client, qos.unacked_mutex_key, qos.unacked_mutex_expire):
+            for raw in stale:
+                tag = raw.decode() if isinstance(raw, bytes) else str(raw)
+                if not client.exists(lease_key(tag)):
+                    qos.restore_by_tag(tag, client)
+                    restored.append(tag)
+    except MutexHeld:
+        return []
+    for tag in restored:
+        logger.warning("requeued delivery %s: the worker holding it stopped renewing its lease", tag)
+    return restored
+
+
+class DeliveryLeases(bootsteps.StartStopStep):
+    """Worker bootstep running the lease thread; a thread, so it beats even while the solo pool works."""
+
+    label = "delivery leases"
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        super().__init__(parent, **kwargs)
+        self._stopping = threading.Event()
+        self._wake = threading.Event()
+        # Tags received since the last beat: they may not be in `state` yet when the thread wakes.
+        self._received: set[str] = set()
+        self._thread: threading.Thread | None = None
+
+    def start(self, worker: Any) -> None:
+        settings = getattr(worker.app, "settings", None)
+        lease_s = settings.worker_lease_s if settings is not None else 15.0
+        task_received.connect(self._on_received, weak=False)
+        self._thread = threading.Thread(target=self._beat, args=(worker.app, worker.hostname, lease_s),
+                                        name="delivery-leases", daemon=True)
+        self._thread.start()
+
+    def stop(self, worker: Any) -> None:
+        task_received.disconnect(self._on_received)
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _on_received(self, request: Any = None, **_: Any) -> None:
+        """Lease a new delivery at once rather than at the next beat."""
+        message = getattr(request, "message", None)
+        if message is not None:
+            self._received.add(str(message.delivery_tag))
+            self._wake.set()
+
+    def _beat(self, app: Any, hostname: str, lease_s: float) -> None:
+        connection = None
+        while not self._stopping.is_set():
+            try:
+                if connection is None:
+                    connection = app.connection_for_write()
+                channel = connection.default_channel
+                received, self._received = self._received, set()
+                renew(channel.client, held_delivery_tags() | received, hostname, lease_s)
+                reclaim(channel, lease_s)
+            except Exception:  # noqa: BLE001 - a broker hiccup must not end the heartbeat
+                logger.warning("delivery lease heartbeat failed; retrying", exc_info=True)
+                if connection is not None:
+                    connection.collect()
+                    connection = None
+            self._wake.wait(lease_s / 3)
+            self._wake.clear()
+        if connection is not None:
+            connection.release()

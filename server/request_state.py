@@ -1,0 +1,40 @@
+"""A request as clients see it: the stored row, plus whether its graph is waiting for review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.schemas import RequestPublic
+from server.service import Service, thread_config
+from storage.models import Request, RequestStatus
+
+
+async def pending_review(service: Service, request: Request) -> tuple[str, dict[str, Any]] | None:
+    """(interrupt id, payload) when the request's graph stopped for review, else None."""
+    if request.status is not RequestStatus.PROCESSING:
+        return None
+    snapshot = await service.graph.aget_state(thread_config(request.request_id))
+    if not snapshot.interrupts:
+        return None
+    interrupt = snapshot.interrupts[0]
+    return interrupt.id, interrupt.value
+
+
+async def describe(service: Service, request: Request) -> RequestPublic:
+    """The public view; "waiting_for_review" is read from the graph (the row says "processing")."""
+    waiting = await pending_review(service, request)
+    return RequestPublic(
+        request_id=request.request_id,
+        kind=request.kind,  # type: ignore[arg-type]
+        status="waiting_for_review" if waiting else request.status.value,
+        target=request.target,
+        base_url=request.base_url,
+        requirements=request.requirements,
+        options=request.options,
+        created_at=request.created_at,
+        started_at=request.started_at,
+        completed_at=request.completed_at,
+        error=request.error_message,
+        summary=request.result_summary,
+        review=waiting[1] if waiting else None,
+    )

@@ -1,0 +1,169 @@
+"""Request and response models at the edge of the service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
+
+from celery_worker.events import Status
+from graph.context import RunOptions
+from graph.models import TestType, Verdict
+from graph.state import RequestKind
+
+
+def _http_url(value: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https"):
+        given = f"{parts.scheme}:" if parts.scheme else "a bare path"
+        raise ValueError(f"must be an http or https URL, not {given}")
+    if not parts.hostname:
+        raise ValueError("must be an http or https URL with a host")
+    return value
+
+
+HttpUrl = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_http_url)]
+Requirement = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class RunOptionsCreate(RunOptions):
+    """The per-run choices a client may make: RunOptions without out_dir (the suite is downloaded)."""
+
+    out_dir: SkipJsonSchema[None] = Field(default=None, exclude=True)
+
+    @field_validator("out_dir", mode="before")
+    @classmethod
+    def _no_out_dir(cls, value: Any) -> None:
+        if value is not None:
+            raise ValueError("not available in service mode: download the suite from …/tests.zip")
+        return None
+
+
+class ApiRequestCreate(BaseModel):
+    """Generate an API suite from an OpenAPI 3 document, given by URL or inline (exactly one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    openapi_url: HttpUrl | None = Field(default=None, description="Where to fetch the OpenAPI document.")
+    openapi: dict[str, Any] | None = Field(default=None, description="The OpenAPI 3 document itself.")
+    base_url: HttpUrl | None = Field(default=None, description="Where the API answers, else the spec's.")
+    requirements: list[Requirement] = Field(default_factory=list, max_length=200)
+    options: RunOptionsCreate = Field(default_factory=RunOptionsCreate)
+
+    @model_validator(mode="after")
+    def _one_spec(self) -> ApiRequestCreate:
+        if (self.openapi_url is None) == (self.openapi is None):
+            raise ValueError("give exactly one of openapi_url and openapi")
+        if self.openapi is not None and not str(self.openapi.get("openapi", "")).startswith("3."):
+            raise ValueError("openapi is not an OpenAPI 3 document: it needs an `openapi: 3.x` field")
+        return self
+
+
+class UiRequestCreate(BaseModel):
+    """Generate a UI suite for the web page at `url`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: HttpUrl
+    requirements: list[Requirement] = Field(default_factory=list, max_length=200)
+    options: RunOptionsCreate = Field(default_factory=RunOptionsCreate)
+
+
+class RequestAccepted(BaseModel):
+    """The request is stored and queued; follow it at /events."""
+
+    request_id: uuid.UUID
+    status: Literal["pending"] = "pending"
+
+
+class RequestPublic(BaseModel):
+    """A request and how far it got."""
+
+    request_id: uuid.UUID
+    kind: RequestKind
+    status: Status
+    target: str
+    base_url: str
+    requirements: list[str]
+    options: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    error: str | None = Field(description="Why the run failed.")
+    summary: dict[str, Any] | None = Field(description="The run's result, once completed.")
+    review: dict[str, Any] | None = Field(default=None, description="What awaits review, while waiting.")
+
+
+class TestCasePublic(BaseModel):
+    """One stored test of a request, with its validation verdict."""
+
+    __test__ = False  # not a pytest test class, despite the name
+    model_config = ConfigDict(from_attributes=True)
+
+    test_id: uuid.UUID
+    position: int
+    test_name: str
+    module: str
+    test_code: str
+    test_type: TestType
+    category: str
+    code_hash: str
+    validation_status: Verdict
+    validation_issues: list[str]
+    requirement_ids: list[str]
+    operation_ids: list[str]
+
+
+class ReviewCreate(BaseModel):
+    """A reviewer's chat message; `approved` decides, else the message must start with approve or reject."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(default="", max_length=4000)
+    approved: bool | None = None
+    drop_test_ids: list[str] = Field(default_factory=list, max_length=1000,
+                                     description="Tests to leave out of the stored suite.")
+
+
+class ReviewDecisionPublic(BaseModel):
+    approved: bool
+    comment: str
+    drop_test_ids: list[str]
+
+
+class ReviewAccepted(BaseModel):
+    """The answer is queued; the run continues (follow it at /events)."""
+
+    request_id: uuid.UUID
+    status: Literal["processing"] = "processing"
+    decision: ReviewDecisionPublic
+
+
+class ErrorPublic(BaseModel):
+    """Every error answer: one line saying what was wrong."""
+
+    detail: str
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class ReadinessPublic(BaseModel):
+    """Each dependency's state: "ok" or why not."""
+
+    status: Literal["ready", "unavailable"]
+    checks: dict[str, str]

@@ -1,0 +1,81 @@
+"""What the routes share, opened once by the app's lifespan: database, Redis, broker, the graph's state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from celery import Celery
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+from langgraph.graph.state import CompiledStateGraph
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+from redis.asyncio import Redis
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from celery_worker.app import create_celery
+from graph.builder import build_graph
+from graph.checkpointing import open_checkpointer
+from graph.settings import Settings
+from storage.engine import create_engine_for, migrate, session_factory
+
+# Open event streams plus a few for everything else; beyond that, a new stream fails at once.
+MAX_REDIS_CONNECTIONS = 1000
+
+
+@dataclass(frozen=True, kw_only=True)
+class Service:
+    """The server's long-lived clients."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    redis: Redis
+    celery: Celery
+    # The pipeline with the workers' checkpointer: the server only reads run state through it.
+    graph: CompiledStateGraph
+
+
+def thread_config(request_id: Any) -> dict[str, Any]:
+    """The graph config of a request's thread."""
+    return {"configurable": {"thread_id": str(request_id)}}
+
+
+@asynccontextmanager
+async def open_saver(settings: Settings) -> AsyncIterator[BaseCheckpointSaver]:
+    """A pooled PostgreSQL saver (a server outlives database restarts), else the embedded default."""
+    url = settings.sqlalchemy_url
+    if not url.startswith("postgresql"):
+        async with open_checkpointer(settings) as saver:
+            yield saver
+        return
+    conninfo = "postgresql://" + url.split("://", 1)[1]
+    # The saver needs autocommit, no prepared statements and dict rows (see the stack notes).
+    pool = AsyncConnectionPool(conninfo, min_size=1, max_size=4, open=False,
+                               check=AsyncConnectionPool.check_connection,
+                               kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row})
+    async with pool:
+        saver = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
+        await saver.setup()
+        yield saver
+
+
+@asynccontextmanager
+async def open_service(settings: Settings) -> AsyncIterator[Service]:
+    """Migrate the database, then open every client; all are closed on exit."""
+    await run_in_threadpool(migrate, settings.sqlalchemy_url)
+    engine = create_engine_for(settings.sqlalchemy_url)
+    celery = create_celery(settings, results=False)  # it only sends tasks and pings workers
+    try:
+        # Every connected event stream holds a connection (a blocking XREAD): allow many.
+        redis = Redis.from_url(settings.redis_url, decode_responses=True,
+                               max_connections=MAX_REDIS_CONNECTIONS)
+        async with redis, open_saver(settings) as saver:
+            yield Service(settings=settings, sessions=session_factory(engine), redis=redis, celery=celery,
+                          graph=build_graph(checkpointer=saver))
+    finally:
+        celery.close()
+        engine.dispose()

@@ -1,0 +1,64 @@
+"""Accepting a request: store it (with its inline spec), then queue it; nothing is queued for bad input."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from typing import Any
+
+from celery_worker.app import TASK_FOR_KIND
+from graph.settings import Settings
+from graph.state import RequestKind
+from server.errors import UnavailableError
+from server.schemas import ApiRequestCreate, RequestAccepted, UiRequestCreate
+from server.service import Service
+from storage.repository import create_request, mark_failed
+
+logger = logging.getLogger("testops.server")
+
+
+def store_inline_spec(settings: Settings, request_id: uuid.UUID, document: dict[str, Any]) -> str:
+    """Write an inline OpenAPI document where the workers read it (the shared data dir); returns its path."""
+    folder = settings.data_dir / "specs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{request_id}.json"
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(document), encoding="utf-8")
+    os.replace(partial, path)  # a worker never reads half a document
+    return str(path)
+
+
+def enqueue(service: Service, *, kind: RequestKind, target: str, base_url: str, requirements: list[str],
+            options: dict[str, Any], request_id: uuid.UUID) -> RequestAccepted:
+    """Insert the pending request, then queue its task; a queue failure marks it failed and answers 503.
+
+    Blocking (database, broker): call it from a worker thread.
+    """
+    with service.sessions() as session:
+        create_request(session, request_id=request_id, kind=kind, target=target, base_url=base_url,
+                       requirements=requirements, options=options)
+        try:
+            service.celery.send_task(TASK_FOR_KIND[kind], kwargs={"request_id": str(request_id)})
+        except Exception as error:  # noqa: BLE001 - any broker failure means the same to the client
+            mark_failed(session, request_id, f"could not queue the request: {error}")
+            raise UnavailableError(f"the task queue is unavailable: {type(error).__name__}") from error
+    logger.info("request accepted", extra={"request_id": str(request_id), "kind": kind})
+    return RequestAccepted(request_id=request_id)
+
+
+def submit_api(service: Service, body: ApiRequestCreate) -> RequestAccepted:
+    request_id = uuid.uuid4()
+    if body.openapi is not None:
+        target = store_inline_spec(service.settings, request_id, body.openapi)
+    else:
+        assert body.openapi_url is not None
+        target = body.openapi_url
+    return enqueue(service, kind="api", target=target, base_url=body.base_url or "",
+                   requirements=body.requirements, options=body.options.model_dump(), request_id=request_id)
+
+
+def submit_ui(service: Service, body: UiRequestCreate) -> RequestAccepted:
+    return enqueue(service, kind="ui", target=body.url, base_url="", requirements=body.requirements,
+                   options=body.options.model_dump(), request_id=uuid.uuid4())

@@ -1,0 +1,71 @@
+"""Delivery leases on a real Redis: a lapsed delivery goes back to its queue, a leased or fresh one stays."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from kombu import Connection
+
+from celery_worker.app import TestOpsCelery
+from celery_worker.leases import lease_key, reclaim, renew
+
+QUEUE = "lease-test"
+LEASE_S = 0.2
+
+
+@pytest.fixture
+def connections(celery_app: TestOpsCelery) -> Iterator[tuple[Connection, Connection]]:
+    """A holder that takes a delivery and then stops answering, and a survivor that reclaims it."""
+    with celery_app.connection_for_write() as holder, celery_app.connection_for_write() as survivor:
+        survivor.default_channel.client.delete(QUEUE)
+        yield holder, survivor
+        survivor.default_channel.client.delete(QUEUE)
+
+
+def take_delivery(holder: Connection) -> Any:
+    holder.default_channel.basic_publish(holder.default_channel.prepare_message("payload"), "", QUEUE)
+    message = holder.default_channel.basic_get(QUEUE, no_ack=False)
+    assert message is not None
+    return message
+
+
+def forget(holder: Connection, tag: str) -> None:
+    """Drop the holder's own memory of the delivery, so closing it restores nothing more."""
+    holder.default_channel.qos.ack(tag)
+
+
+def test_a_lapsed_delivery_goes_back_to_its_queue(connections: tuple[Connection, Connection]) -> None:
+    holder, survivor = connections
+    message = take_delivery(holder)
+    channel = survivor.default_channel
+    assert channel.client.llen(QUEUE) == 0
+    time.sleep(LEASE_S * 1.5)
+    assert reclaim(channel, LEASE_S) == [message.delivery_tag]
+    [restored] = channel.client.lrange(QUEUE, 0, -1)
+    assert json.loads(restored)["properties"]["delivery_info"]["redelivered"] is True
+    assert not channel.client.hexists(channel.qos.unacked_key, message.delivery_tag)
+    forget(holder, message.delivery_tag)
+
+
+def test_a_leased_delivery_stays_with_its_worker(connections: tuple[Connection, Connection]) -> None:
+    holder, survivor = connections
+    message = take_delivery(holder)
+    channel = survivor.default_channel
+    time.sleep(LEASE_S * 1.5)
+    renew(channel.client, [message.delivery_tag], "w1@test", lease_s=5)
+    assert reclaim(channel, LEASE_S) == []
+    assert channel.client.llen(QUEUE) == 0
+    assert channel.client.get(lease_key(message.delivery_tag)) == b"w1@test"
+    channel.client.delete(lease_key(message.delivery_tag))
+    holder.default_channel.basic_ack(message.delivery_tag)
+
+
+def test_a_fresh_delivery_gets_time_to_take_its_lease(connections: tuple[Connection, Connection]) -> None:
+    holder, survivor = connections
+    message = take_delivery(holder)
+    assert reclaim(survivor.default_channel, lease_s=5) == []
+    holder.default_channel.basic_ack(message.delivery_tag)

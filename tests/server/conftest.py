@@ -1,0 +1,49 @@
+"""The server alone, as a real uvicorn subprocess on a fresh PostgreSQL database and its own Redis
+database, with no worker: whatever it queues stays in the queue, where the tests can count it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from graph.settings import Settings
+from tests.e2e import stack
+from tests.e2e.stack import Server
+
+REDIS_DB = 13
+
+
+@pytest.fixture(scope="package")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    with stack.postgres_database("testops_server") as database_url, stack.redis_database(REDIS_DB) as broker:
+        data_dir = tmp_path_factory.mktemp("server-data")
+        yield stack.service_env(database_url, broker, data_dir, TESTOPS_SSE_PING_S="0.5")
+
+
+@pytest.fixture(scope="package")
+def settings(env: dict[str, str]) -> Settings:
+    return stack.settings_for(env)
+
+
+@pytest.fixture(scope="package")
+def server(env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = stack.start_server(env, Path(tmp_path_factory.mktemp("server-logs")) / "server.log")
+    yield server
+    stack.stop(server.process)
+
+
+@pytest.fixture
+def client(server: Server) -> Iterator[httpx.Client]:
+    with server.client() as client:
+        yield client
+
+
+@pytest.fixture
+def broker(settings: Settings) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    yield client
+    client.close()
