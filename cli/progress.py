@@ -54,7 +54,7 @@ class NodeProgress:
         if event.event == "started":
             self.tasks[event.node] = self.progress.add_task(f"[cyan]{event.node}[/]", total=None)
         elif event.node in self.tasks:
-            label = "[green]✓[/]" if event.event == "finished" else "[yellow]⏸[/]"
+            label = {"finished": "[green]✓[/]", "failed": "[red]✗[/]"}.get(event.event, "[yellow]⏸[/]")
             self.progress.update(
                 self.tasks.pop(event.node),
                 total=1,

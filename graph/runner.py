@@ -26,7 +26,7 @@ from tools.errors import InputError
 class NodeEvent(BaseModel):
     """A node started or finished (with what it produced, counted)."""
 
-    event: Literal["started", "finished", "interrupted"]
+    event: Literal["started", "finished", "failed", "interrupted"]
     node: str
     request_id: str
     duration_s: float | None = None
@@ -93,7 +93,7 @@ async def run_request(
                 await _emit(
                     on_event,
                     NodeEvent(
-                        event="finished",
+                        event="failed" if task.get("error") else "finished",
                         node=task["name"],
                         request_id=request_id,
                         duration_s=round(elapsed, 3),
