@@ -31,10 +31,15 @@ from tools.suite_analysis import DELIVERED
 
 def submit(client: httpx.Client, base_url: str, **options: Any) -> str:
     """An API request for the sample, its spec inline (the workers read it from the data dir)."""
-    answer = client.post("/api/v1/requests/api", json={
-        "openapi": yaml.safe_load(sample.SPEC_PATH.read_text(encoding="utf-8")), "base_url": base_url,
-        "requirements": sample.load_requirements(), "options": options,
-    })
+    answer = client.post(
+        "/api/v1/requests/api",
+        json={
+            "openapi": yaml.safe_load(sample.SPEC_PATH.read_text(encoding="utf-8")),
+            "base_url": base_url,
+            "requirements": sample.load_requirements(),
+            "options": options,
+        },
+    )
     assert answer.status_code == 202, answer.text
     return str(answer.json()["request_id"])
 
@@ -85,9 +90,12 @@ def test_the_tests_are_stored_and_the_zip_passes_against_the_sample(
     zipfile.ZipFile(io.BytesIO(answer.content)).extractall(tmp_path)
     assert {"conftest.py", "support.py", "pytest.ini"} <= {p.name for p in tmp_path.iterdir()}
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)], cwd=tmp_path,
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
         env={**os.environ, "TESTOPS_BASE_URL": target, "TESTOPS_API_TOKEN": sample.DEFAULT_TOKEN},
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stdout[-3000:]
     assert f"{summary['tests_saved']} passed" in run.stdout
@@ -116,8 +124,12 @@ def test_a_killed_worker_s_request_completes_on_the_other(
 ) -> None:
     request_id = submit(client, slow_target)
     stream = sse(client, f"/api/v1/requests/{request_id}/events")
-    before = collect(stream, until=lambda e: e.event == "updates" and e.data == {
-        **e.data, "node": "validation", "event": "started"})
+    before = collect(
+        stream,
+        until=lambda e: (
+            e.event == "updates" and e.data == {**e.data, "node": "validation", "event": "started"}
+        ),
+    )
     victim = before[0].data["worker"]
     # The worker holds a live lease on its delivery while it works.
     assert victim in {broker.get(key) for key in broker.scan_iter(lease_key("*"))}
@@ -153,8 +165,9 @@ def test_a_reviewed_request_waits_then_continues_with_the_answer(
     offered = state["review"]["tests"]
 
     message = "Approve. Drop the first two, please."
-    answer = client.post(f"/api/v1/requests/{request_id}/review",
-                         json={"message": message, "drop_test_ids": offered[:2]})
+    answer = client.post(
+        f"/api/v1/requests/{request_id}/review", json={"message": message, "drop_test_ids": offered[:2]}
+    )
     assert answer.status_code == 202, answer.text
     assert answer.json()["decision"] == {"approved": True, "comment": message, "drop_test_ids": offered[:2]}
     again = client.post(f"/api/v1/requests/{request_id}/review", json={"approved": False})
@@ -170,3 +183,25 @@ def test_a_reviewed_request_waits_then_continues_with_the_answer(
     assert {r.validation_status for r in rows} == {Verdict.PASSED}
     summary = client.get(f"/api/v1/requests/{request_id}").json()["summary"]
     assert summary["review"]["approved"] is True and summary["review"]["drop_test_ids"] == offered[:2]
+
+
+def test_a_ui_request_runs_through_every_node_in_chromium(
+    client: httpx.Client, settings: Settings, workers: Workers
+) -> None:
+    from samples.pages import serve_pages
+    from samples.pages.requirements import REQUIREMENTS
+
+    with serve_pages() as pages:
+        answer = client.post(
+            "/api/v1/requests/ui", json={"url": f"{pages}/login", "requirements": REQUIREMENTS["login"]}
+        )
+        assert answer.status_code == 202, answer.text
+        request_id = str(answer.json()["request_id"])
+        events = collect(sse(client, f"/api/v1/requests/{request_id}/events"), until=is_end)
+    assert events[0].data["kind"] == "ui"
+    assert finished_nodes(events) == NODE_ORDER
+    assert events[-1].event == "end" and events[-1].data["status"] == "completed"
+    rows = stored_rows(settings, request_id)
+    assert rows and {row.test_type for row in rows} == {"ui"}
+    assert all(row.validation_status == Verdict.PASSED for row in rows)
+    assert {r for row in rows for r in row.requirement_ids} == {"R1", "R2", "R3", "R4"}

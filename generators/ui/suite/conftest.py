@@ -1,0 +1,121 @@
+"""Fixtures of the generated UI suite: one Chromium per session, a fresh context and page per test.
+
+Settings come from environment variables:
+  TESTOPS_BASE_URL               where the pages are served (default: testops_base_url in pytest.ini)
+  TESTOPS_EXPECT_TIMEOUT_MS      how long expect() waits for a condition (default 5000)
+  TESTOPS_ACTION_TIMEOUT_MS      how long clicks and fills wait for their element (default 5000)
+  TESTOPS_NAVIGATION_TIMEOUT_MS  how long a page may take to load (default 15000)
+  TESTOPS_CHROMIUM               the Chromium binary (default /usr/bin/chromium)
+  TESTOPS_HEADED                 set to 1 to watch the browser
+
+The fixtures are named like pytest-playwright's, so with that plugin installed these override its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import allure
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
+from playwright.sync_api import Error as PlaywrightError
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def _milliseconds(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("testops_base_url", "where the page was served when the suite was generated")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    expect.set_options(timeout=_milliseconds("TESTOPS_EXPECT_TIMEOUT_MS", 5_000))
+
+
+@pytest.fixture(scope="session")
+def base_url(pytestconfig: pytest.Config) -> str:
+    """The site under test, without a trailing slash; tests open paths below it."""
+    configured = os.environ.get("TESTOPS_BASE_URL") or pytestconfig.getini("testops_base_url")
+    if not configured:
+        raise pytest.UsageError("set TESTOPS_BASE_URL, or testops_base_url in pytest.ini")
+    return str(configured).rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    chromium = playwright.chromium.launch(
+        executable_path=os.environ.get("TESTOPS_CHROMIUM", "/usr/bin/chromium"),
+        headless=os.environ.get("TESTOPS_HEADED") != "1",
+        args=CHROMIUM_ARGS,
+    )
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A context per test: no cookies, storage or open pages leak from one test into the next."""
+    fresh = browser.new_context(viewport={"width": 1280, "height": 800})
+    fresh.set_default_timeout(_milliseconds("TESTOPS_ACTION_TIMEOUT_MS", 5_000))
+    fresh.set_default_navigation_timeout(_milliseconds("TESTOPS_NAVIGATION_TIMEOUT_MS", 15_000))
+    yield fresh
+    fresh.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+@pytest.fixture
+def console_errors(page: Page) -> list[str]:
+    """Errors the page logs and exceptions it leaves uncaught, collected from the start of the test."""
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        # browsers ask for /favicon.ico on their own; a site without one has no page error
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(f"uncaught {error.name}: {error.message}"))
+    return errors
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    """A failed test gets a screenshot of its page in the Allure report, taken before the page closes."""
+    report: pytest.TestReport = yield
+    page = getattr(item, "funcargs", {}).get("page")
+    if report.when == "call" and report.failed and isinstance(page, Page) and not page.is_closed():
+        try:
+            screenshot = page.screenshot(full_page=True, timeout=5_000)
+        except PlaywrightError:
+            return report  # a page that cannot be photographed must not hide the real failure
+        allure.attach(screenshot, name="page at failure", attachment_type=allure.attachment_type.PNG)
+    return report
