@@ -537,7 +537,13 @@ def read(requirement: str) -> Reading:
     outcome_text = QuotedText(text.text[start : trailing.start() if trailing else None], text.quotes)
     outcome_match = match.re.match(outcome_text.text) or match
     outcome = recognizer(outcome_match, outcome_text)
-    actions = read_actions(before, text) + (read_actions(trailing["clause"], text) if trailing else [])
+    trailing_actions = read_actions(trailing["clause"], text) if trailing else []
+    if trailing and not trailing_actions:
+        # dropping the condition would test the outcome without it: a false finding on a correct page
+        return Reading(
+            unread=f'the condition "{trailing["clause"].strip()}" is not an action the generator can perform'
+        )
+    actions = read_actions(before, text) + trailing_actions
     verb = re.match(r"\s*(\w+ing)\b", before)
     if verb and not read_actions(before, text) and verb[1].lower() not in _NOT_VERBS:
         # an action nobody recognised would silently be left out, and the test would check the wrong thing

@@ -152,6 +152,13 @@ def test_an_unmatched_requirement_is_uncovered_with_the_reason(models: dict[str,
     assert not newsletter.covered and 'nothing on the page matches "newsletter"' in newsletter.reason
 
 
+def test_an_unreadable_condition_is_uncovered_not_dropped(models: dict[str, PageModel]) -> None:
+    # Testing "is enabled" without the condition would fail on the correct page: a false finding.
+    requirements = number_requirements(["The Log in button is enabled after both fields are filled"])
+    [coverage] = OfflineUiGenerator().generate(models["login"], requirements).coverage
+    assert not coverage.covered and "both fields are filled" in coverage.reason
+
+
 def test_the_login_requirement_reads_as_a_qa_engineer_would_write_it(suites: dict) -> None:
     [test] = [t for t in suites["login"].tests if t.requirement_ids == ["R1"]]
     assert test.test_id == "test_login_requirements.py::test_logging_in_as_demo_secret_shows_welcome_demo"
