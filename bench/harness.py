@@ -18,9 +18,10 @@ from graph.context import Context, RunOptions
 from graph.models import ResultSummary
 from graph.runner import NodeEvent, run_request
 from graph.settings import Settings
-from graph.state import InputState
+from graph.state import InputState, RequestKind
 from storage.engine import migrate, session_scope
 from storage.repository import create_request
+from tools.browser import BrowserSession
 
 # The SQLite saver warns about every product type it reads back from a checkpoint (msgpack allow-list).
 # That is a product configuration issue worth one line in the report, not eight lines per benchmark run.
@@ -75,32 +76,56 @@ def quiet_checkpoint_warnings() -> None:
 
 async def run_pipeline(
     *,
-    spec: Path,
-    base_url: str,
+    target: str,
     requirements: list[str],
     data_dir: Path,
     out_dir: Path,
-    token: str,
+    kind: RequestKind = "api",
+    base_url: str = "",
+    token: str = "",
     options: RunOptions | None = None,
+    browser: BrowserSession | None = None,
 ) -> PipelineRun:
-    """Create the Request row, run recon → persistence without review, and time it end to end."""
+    """Create the Request row, run recon → persistence without review, and time it end to end.
+
+    API: target is the spec, token the API's bearer token. UI: target is the page; a browser makes it warm.
+    """
     settings = Settings(data_dir=data_dir, database_url="")
     migrate(settings.sqlalchemy_url)
     run_options = (options or RunOptions()).model_copy(update={"out_dir": str(out_dir), "review": False})
     request_id = str(uuid.uuid4())
     with session_scope(settings.sqlalchemy_url) as session:
-        create_request(session, request_id=uuid.UUID(request_id), kind="api", target=str(spec),
-                       base_url=base_url, requirements=requirements, options=run_options.model_dump())
-    start = InputState(request_id=request_id, kind="api", target=str(spec), base_url=base_url,
-                       requirements=requirements)
+        create_request(
+            session,
+            request_id=uuid.UUID(request_id),
+            kind=kind,
+            target=target,
+            base_url=base_url,
+            requirements=requirements,
+            options=run_options.model_dump(),
+        )
+    start = InputState(
+        request_id=request_id, kind=kind, target=target, base_url=base_url, requirements=requirements
+    )
+    context = Context.for_run(settings, run_options, browser=browser)
     events: list[NodeEvent] = []
     quiet_checkpoint_warnings()
     with environment(TESTOPS_API_TOKEN=token):
         started = time.perf_counter()
         async with open_checkpointer(settings) as saver:
-            outcome = await run_request(build_graph(saver), request_id=request_id,
-                                        context=Context.for_run(settings, run_options), start=start,
-                                        on_event=events.append)
+            outcome = await run_request(
+                build_graph(saver),
+                request_id=request_id,
+                context=context,
+                start=start,
+                on_event=events.append,
+            )
         wall_s = time.perf_counter() - started
-    return PipelineRun(request_id=request_id, status=outcome.status, wall_s=round(wall_s, 3), events=events,
-                       summary=outcome.summary, out_dir=str(out_dir))
+    return PipelineRun(
+        request_id=request_id,
+        status=outcome.status,
+        wall_s=round(wall_s, 3),
+        events=events,
+        summary=outcome.summary,
+        out_dir=str(out_dir),
+    )

@@ -83,7 +83,7 @@ def run(*, quick: bool, work_dir: Path, earlier: dict[str, Any]) -> MutationBenc
     """Generate against the correct service, then run the suite against each variant, one server each."""
     root = work_dir / NAME
     with sample.serve() as base_url:
-        result = asyncio.run(run_pipeline(spec=sample.SPEC_PATH, base_url=base_url,
+        result = asyncio.run(run_pipeline(target=str(sample.SPEC_PATH), base_url=base_url,
                                           requirements=sample.load_requirements(), data_dir=root / "data",
                                           out_dir=root / "suite", token=sample.DEFAULT_TOKEN))
     summary = result.summary

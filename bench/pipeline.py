@@ -67,7 +67,7 @@ def _run_size(operations: int, root: Path, options: RunOptions) -> SizeResult:
     api = define_api(operations)
     spec = write_spec(api, root / "openapi.json")
     with serve(api) as base_url, PeakRssMonitor() as monitor:
-        result = asyncio.run(run_pipeline(spec=spec, base_url=base_url, requirements=[],
+        result = asyncio.run(run_pipeline(target=str(spec), base_url=base_url, requirements=[],
                                           data_dir=root / "data", out_dir=root / "suite",
                                           token=DEFAULT_TOKEN, options=options))
     nodes = result.node_seconds()

@@ -11,7 +11,6 @@ import asyncio
 import os
 import statistics
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,21 +21,15 @@ from pydantic import BaseModel
 from rich.console import RenderableType
 from rich.table import Table
 
-from bench.harness import PipelineRun, quiet_checkpoint_warnings
+from bench.harness import run_pipeline
 from bench.memory import PeakRssMonitor, RssPeaks
 from bench.report import seconds, verdict
 from generators.base import GeneratedSuite
 from generators.ui.offline import OfflineUiGenerator
-from graph.builder import NODES, build_graph
-from graph.checkpointing import open_checkpointer
-from graph.context import Context, RunOptions
+from graph.builder import NODES
+from graph.context import RunOptions
 from graph.models import ResultSummary, ValidationResult, Verdict, number_requirements
-from graph.runner import NodeEvent, run_request
-from graph.settings import Settings
-from graph.state import InputState
 from samples.pages import REQUIREMENTS, serve_pages
-from storage.engine import migrate, session_scope
-from storage.repository import create_request
 from tools.browser import BrowserSession
 from tools.page_model import PageModel
 from tools.page_recon import reconnoitre_page
@@ -284,8 +277,14 @@ async def _run_graph(
 ) -> GraphRun:
     """A UI request through the graph; cold leaves the Context without a browser, so the run opens its own."""
     with CpuMeter() as cpu:
-        result = await _graph_pipeline(
-            setup.url(page), requirements, root, setup.options, setup.browser if warm else None
+        result = await run_pipeline(
+            kind="ui",
+            target=setup.url(page),
+            requirements=requirements,
+            data_dir=root / "data",
+            out_dir=root / "suite",
+            options=setup.options,
+            browser=setup.browser if warm else None,
         )
     nodes = result.node_seconds()
     summary = result.summary or ResultSummary()
@@ -303,43 +302,6 @@ async def _run_graph(
         broken=summary.tests_still_broken,
         findings=summary.findings_count,
         saved=summary.tests_saved,
-    )
-
-
-async def _graph_pipeline(
-    url: str, requirements: list[str], root: Path, options: RunOptions, browser: BrowserSession | None
-) -> PipelineRun:
-    """bench.harness.run_pipeline for a page: kind "ui", no spec or token, the browser in the Context."""
-    settings = Settings(data_dir=root / "data", database_url="")
-    migrate(settings.sqlalchemy_url)
-    run_options = options.model_copy(update={"out_dir": str(root / "suite"), "review": False})
-    request_id = str(uuid.uuid4())
-    with session_scope(settings.sqlalchemy_url) as session:
-        create_request(
-            session,
-            request_id=uuid.UUID(request_id),
-            kind="ui",
-            target=url,
-            requirements=requirements,
-            options=run_options.model_dump(),
-        )
-    start = InputState(request_id=request_id, kind="ui", target=url, requirements=requirements)
-    context = Context.for_run(settings, run_options, browser=browser)
-    events: list[NodeEvent] = []
-    quiet_checkpoint_warnings()
-    started = time.perf_counter()
-    async with open_checkpointer(settings) as saver:
-        outcome = await run_request(
-            build_graph(saver), request_id=request_id, context=context, start=start, on_event=events.append
-        )
-    wall_s = time.perf_counter() - started
-    return PipelineRun(
-        request_id=request_id,
-        status=outcome.status,
-        wall_s=round(wall_s, 3),
-        events=events,
-        summary=outcome.summary,
-        out_dir=str(root / "suite"),
     )
 
 
