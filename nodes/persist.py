@@ -36,9 +36,8 @@ def persistence(state: State, runtime: Runtime[Context]) -> dict:
     }
     with session_scope(context.database_url) as session:
         request_id = uuid.UUID(state.request_id)
-        replace_test_cases(
-            session, request_id, [_row(i, t, verdicts[t.test_id]) for i, t in enumerate(stored)]
-        )
+        rows = [_row(i, t, verdicts[t.test_id]) for i, t in enumerate(stored)]
+        replace_test_cases(session, request_id, rows, support_files=state.support_files)
         mark_completed(session, request_id, result)
     return {"summary": summary}
 
@@ -56,4 +55,5 @@ def _row(position: int, test: GeneratedTest, verdict: ValidationResult) -> TestC
         validation_issues=[verdict.message] if verdict.message else [],
         requirement_ids=test.requirement_ids,
         operation_ids=test.operation_ids,
+        imports=test.imports,
     )

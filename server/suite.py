@@ -1,8 +1,6 @@
 """The delivered suite of a completed request as a zip: its test modules, rendered, and support files.
 
-Stored TestCase rows say which tests were delivered and hold their code; the imports each test needs and
-the suite's support files (conftest.py, support.py, …) are not stored, so they come from the run's state
-in the checkpointer.
+Everything comes from storage: TestCase rows (code, imports, verdict) and the request's support files.
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ from collections.abc import Mapping, Sequence
 
 from graph.models import GeneratedTest
 from server.errors import ConflictError
-from server.service import Service, thread_config
 from storage.models import Request, RequestStatus, TestCase
 from tools.runner import render_module
 from tools.suite_analysis import DELIVERED
@@ -22,8 +19,7 @@ from tools.suite_analysis import DELIVERED
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-def suite_files(rows: Sequence[TestCase], imports: Mapping[str, list[str]],
-                support_files: Mapping[str, str]) -> dict[str, str]:
+def suite_files(rows: Sequence[TestCase], support_files: Mapping[str, str]) -> dict[str, str]:
     """File name → content, as persistence writes the suite: delivered tests grouped by module, in order."""
     modules: dict[str, list[GeneratedTest]] = {}
     for row in rows:
@@ -31,7 +27,7 @@ def suite_files(rows: Sequence[TestCase], imports: Mapping[str, list[str]],
             continue
         test = GeneratedTest(test_id=f"{row.module}::{row.test_name}", name=row.test_name, module=row.module,
                              code=row.test_code, test_type=row.test_type, category=row.category,  # type: ignore[arg-type]
-                             imports=list(imports.get(row.code_hash, [])), code_hash=row.code_hash)
+                             imports=list(row.imports), code_hash=row.code_hash)
         modules.setdefault(row.module, []).append(test)
     return {**support_files, **{module: render_module(tests) for module, tests in modules.items()}}
 
@@ -47,7 +43,7 @@ def zip_bytes(files: Mapping[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-async def suite_archive(service: Service, request: Request, rows: Sequence[TestCase]) -> bytes:
+def suite_archive(request: Request, rows: Sequence[TestCase]) -> bytes:
     """The zip; 409 unless the request completed with its suite approved (or never reviewed)."""
     request_id = request.request_id
     if request.status is not RequestStatus.COMPLETED:
@@ -56,8 +52,4 @@ async def suite_archive(service: Service, request: Request, rows: Sequence[TestC
     review = (request.result_summary or {}).get("review")
     if review and not review.get("approved"):
         raise ConflictError(f"request {request_id}: the reviewer rejected its suite; none was delivered")
-    values = (await service.graph.aget_state(thread_config(request_id))).values
-    if not values:
-        raise ConflictError(f"request {request_id}: its run state (the suite's support files) is gone")
-    imports = {test.code_hash: test.imports for test in values.get("tests", [])}
-    return zip_bytes(suite_files(rows, imports, values.get("support_files", {})))
+    return zip_bytes(suite_files(rows, request.support_files or {}))

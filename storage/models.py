@@ -116,6 +116,8 @@ class Request(Base):
     completed_at: Mapped[datetime | None]
     error_message: Mapped[str | None] = mapped_column(Text)
     result_summary: Mapped[dict[str, Any] | None]
+    # The delivered suite's files besides its test modules (conftest.py, support modules), by name.
+    support_files: Mapped[dict[str, Any] | None]
 
     test_cases: Mapped[list[TestCase]] = relationship(
         back_populates="request",
@@ -149,6 +151,8 @@ class TestCase(Base):
     validation_issues: Mapped[list[str]] = mapped_column(default=list)
     requirement_ids: Mapped[list[str]] = mapped_column(default=list)
     operation_ids: Mapped[list[str]] = mapped_column(default=list)
+    # Module-level imports the test function needs when its module is assembled.
+    imports: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[Request] = relationship(back_populates="test_cases")

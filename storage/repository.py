@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -36,6 +36,7 @@ class TestCaseData(BaseModel):
     validation_issues: list[str] = Field(default_factory=list)
     requirement_ids: list[str] = Field(default_factory=list)
     operation_ids: list[str] = Field(default_factory=list)
+    imports: list[str] = Field(default_factory=list)
 
 
 def stable_test_id(request_id: uuid.UUID, code_hash: str) -> uuid.UUID:
@@ -123,9 +124,15 @@ def mark_failed(session: Session, request_id: uuid.UUID, error: str) -> Request:
 
 
 def replace_test_cases(
-    session: Session, request_id: uuid.UUID, cases: Sequence[TestCaseData]
+    session: Session,
+    request_id: uuid.UUID,
+    cases: Sequence[TestCaseData],
+    support_files: Mapping[str, str] | None = None,
 ) -> list[TestCase]:
-    """Make `cases` the run's saved tests, in one transaction; repeating the call changes nothing."""
+    """Make `cases` (and the suite's support files) the run's saved tests, in one transaction.
+
+    Repeating the call changes nothing.
+    """
     duplicates = sorted(h for h, n in Counter(c.code_hash for c in cases).items() if n > 1)
     if duplicates:
         raise ValueError(f"duplicate code_hash in the tests to save: {', '.join(duplicates)}")
@@ -139,6 +146,8 @@ def replace_test_cases(
         for case in cases
     ]
     session.add_all(rows)
+    if support_files is not None:
+        request.support_files = dict(support_files)
     session.commit()
     # The bulk delete bypassed the relationship; reload it on next access.
     session.expire(request, ["test_cases"])

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
-from server.deps import RequestDep, ServiceDep, SessionDep, require_api_key
+from server.deps import RequestDep, SessionDep, require_api_key
 from server.routers.responses import errors
 from server.schemas import TestCasePublic
 from server.suite import suite_archive
@@ -28,9 +27,8 @@ def list_tests(request: RequestDep, session: SessionDep) -> list[TestCasePublic]
     responses={200: {"content": {"application/zip": {}}, "description": "The suite, ready for pytest."},
                **errors(404, 409, 422)},
 )
-async def download_suite(request: RequestDep, service: ServiceDep, session: SessionDep) -> Response:
+def download_suite(request: RequestDep, session: SessionDep) -> Response:
     """The delivered suite: test modules and support files; run it with pytest."""
-    rows = await run_in_threadpool(list_test_cases, session, request.request_id)
-    archive = await suite_archive(service, request, rows)
+    archive = suite_archive(request, list_test_cases(session, request.request_id))
     disposition = f'attachment; filename="testops-{request.request_id}.zip"'
     return Response(archive, media_type="application/zip", headers={"Content-Disposition": disposition})

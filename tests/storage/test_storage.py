@@ -71,7 +71,7 @@ def test_migrate_creates_schema_on_empty_db(empty_url: str) -> None:
         assert set(inspect(engine).get_table_names()) == {"alembic_version", "requests", "test_cases"}
     finally:
         engine.dispose()
-    assert _current_revision(empty_url) == _head() == "0001"
+    assert _current_revision(empty_url) == _head() == "0002"
 
 
 def test_migrate_twice_is_noop(db_url: str, sessions: sessionmaker[Session]) -> None:
@@ -80,7 +80,7 @@ def test_migrate_twice_is_noop(db_url: str, sessions: sessionmaker[Session]) -> 
 
     migrate(db_url)
 
-    assert _current_revision(db_url) == "0001"
+    assert _current_revision(db_url) == _head()
     with sessions() as session:
         assert repo.get_request(session, request_id) is not None
 
