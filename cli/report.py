@@ -34,8 +34,10 @@ def _figures(summary: dict) -> Table:
             f"{summary.get('spec_coverage_exercised', 0)} / {summary.get('spec_coverage_total', 0)}",
         ),
     ]
+    from_spec = bool(summary.get("spec_coverage_total"))  # page runs have no operations nor spec coverage
     for label, value in rows:
-        table.add_row(label, str(value))
+        if from_spec or label not in ("operations found", "spec coverage (operation × status)"):
+            table.add_row(label, str(value))
     return table
 
 
