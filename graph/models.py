@@ -85,6 +85,19 @@ class RequirementCoverage(BaseModel):
     test_ids: list[str] = Field(default_factory=list)
     reason: str = ""  # why it is not covered
 
+    @classmethod
+    def of(
+        cls, requirement: Requirement, *, test_ids: list[str] | None = None, reason: str = ""
+    ) -> RequirementCoverage:
+        """Covered by test_ids, or uncovered for a reason."""
+        return cls(
+            requirement_id=requirement.requirement_id,
+            text=requirement.text,
+            covered=bool(test_ids),
+            test_ids=test_ids or [],
+            reason=reason,
+        )
+
 
 class SpecCoverage(BaseModel):
     """Operations × documented status codes, and which a passing test exercised."""

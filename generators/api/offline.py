@@ -39,21 +39,12 @@ class OfflineApiGenerator:
         for requirement in requirements:
             planned = plan_requirement(requirement, api)
             if isinstance(planned, Uncovered):
-                coverage.append(
-                    RequirementCoverage(
-                        requirement_id=requirement.requirement_id,
-                        text=requirement.text,
-                        covered=False,
-                        reason=planned.reason,
-                    )
-                )
+                coverage.append(RequirementCoverage.of(requirement, reason=planned.reason))
                 continue
             scenarios += planned
             coverage.append(
-                RequirementCoverage(
-                    requirement_id=requirement.requirement_id,
-                    text=requirement.text,
-                    covered=True,
+                RequirementCoverage.of(
+                    requirement,
                     test_ids=[f"{module_for(s)}::{s.name}" for s in _unique_names(planned, scenarios)],
                 )
             )

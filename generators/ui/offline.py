@@ -68,24 +68,12 @@ class OfflineUiGenerator:
         for requirement in requirements:
             planned = plan_requirement(requirement, facts, known, module=requirement_module)
             if isinstance(planned, Uncovered):
-                coverage.append(
-                    RequirementCoverage(
-                        requirement_id=requirement.requirement_id,
-                        text=requirement.text,
-                        covered=False,
-                        reason=planned.reason,
-                    )
-                )
+                coverage.append(RequirementCoverage.of(requirement, reason=planned.reason))
                 continue
             planned.name = _unique(planned.name, [s.name for s in scenarios if s.module == planned.module])
             scenarios.append(planned)
             coverage.append(
-                RequirementCoverage(
-                    requirement_id=requirement.requirement_id,
-                    text=requirement.text,
-                    covered=True,
-                    test_ids=[f"{planned.module}::{planned.name}"],
-                )
+                RequirementCoverage.of(requirement, test_ids=[f"{planned.module}::{planned.name}"])
             )
         return scenarios + plan_baseline(facts, baseline_module), coverage
 
