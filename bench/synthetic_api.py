@@ -10,18 +10,18 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import socketserver
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bench.specs import LIST_LIMIT_MAX, ApiDef, FieldDef, ResourceDef
+from samples.loopback import LoopbackHTTPServer
 
 DEFAULT_TOKEN = "bench-token"
 # created_at is CLOCK_BASE + id seconds, so bodies are reproducible run to run.
@@ -275,27 +275,19 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: a 200-operation suite sends thousands of requests."""
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False  # clients may keep connections open; shutdown must not wait for them
-
+class _Server(LoopbackHTTPServer):
     def __init__(self, address: tuple[str, int], api: SyntheticApi) -> None:
         self.api = api
         super().__init__(address, _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind resolves the FQDN, which can stall for seconds without DNS; it is not needed.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name, self.server_port = str(host), int(port)
 
 
 @contextmanager
 def serve(api: ApiDef, *, token: str = DEFAULT_TOKEN, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve `api` on a free loopback port from a daemon thread; yield the base URL, shut down on exit."""
     server = _Server((host, 0), SyntheticApi(api, token))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True,
-                              name="synthetic-api")
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True, name="synthetic-api"
+    )
     thread.start()
     try:
         yield f"http://{host}:{server.server_port}"

@@ -7,8 +7,9 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
+from samples.loopback import LoopbackHTTPServer
 from samples.pages import diagnostics, login, search, todo
 from samples.pages.catalog import VARIANTS
 from samples.pages.variant import CORRECT
@@ -35,10 +36,7 @@ def resolve_variants(variant_by_page: Mapping[str, str] | None) -> dict[str, str
     return {page: chosen.get(page, CORRECT) for page in VARIANTS}
 
 
-class _SampleServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
+class _SampleServer(LoopbackHTTPServer):
     def __init__(self, address: tuple[str, int], variants: dict[str, str], quiet: bool) -> None:
         super().__init__(address, _Handler)
         self.variants = variants

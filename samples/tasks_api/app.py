@@ -11,7 +11,6 @@ import hmac
 import itertools
 import json
 import re
-import socketserver
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,10 +19,12 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from samples.loopback import LoopbackHTTPServer
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SPEC_PATH = PACKAGE_DIR / "spec.yaml"
@@ -562,21 +563,12 @@ class TaskTrackerHandler(BaseHTTPRequestHandler):
         """Stay quiet: benchmark runs start hundreds of requests."""
 
 
-class TaskTrackerServer(ThreadingHTTPServer):
+class TaskTrackerServer(LoopbackHTTPServer):
     """A threading HTTP server that owns one `TaskTrackerApi` (and so one store)."""
-
-    daemon_threads = True
-    block_on_close = False  # clients may keep connections open; shutdown must not wait for them
 
     def __init__(self, address: tuple[str, int], api: TaskTrackerApi) -> None:
         self.api = api
         super().__init__(address, TaskTrackerHandler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind resolves the FQDN, which can stall for seconds without DNS; it is not needed.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name, self.server_port = str(host), int(port)
 
 
 def make_server(
