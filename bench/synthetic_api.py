@@ -16,12 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from bench.specs import LIST_LIMIT_MAX, ApiDef, FieldDef, ResourceDef
-from samples.loopback import LoopbackHTTPServer
+from samples.loopback import JsonServiceHandler, LoopbackHTTPServer
 
 DEFAULT_TOKEN = "bench-token"
 # created_at is CLOCK_BASE + id seconds, so bodies are reproducible run to run.
@@ -238,41 +237,11 @@ class SyntheticApi:
 # --- HTTP transport ---------------------------------------------------------------------------------------
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonServiceHandler):
     """Turns HTTP/1.1 requests into `SyntheticApi.handle` calls and writes the replies."""
 
     server: _Server
-    protocol_version = "HTTP/1.1"
     server_version = "SyntheticApi/1.0"
-    timeout = 30  # idle keep-alive connections must not pin a thread forever
-    # One segment per response: with Nagle on, the body waits for the client's delayed ACK (~40 ms).
-    disable_nagle_algorithm = True
-    wbufsize = -1
-
-    def _dispatch(self) -> None:
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length, self.close_connection = 0, True
-        body = self.rfile.read(length) if length > 0 else b""
-        url = urlsplit(self.path)
-        authorization = self.headers.get("Authorization")
-        reply = self.server.api.handle(self.command, url.path, url.query, authorization, body)
-        payload = b"" if reply.body is None else json.dumps(reply.body).encode()
-        self.send_response(reply.status)
-        if reply.body is not None:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
-
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet: a 200-operation suite sends thousands of requests."""
 
 
 class _Server(LoopbackHTTPServer):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import socketserver
-from http.server import ThreadingHTTPServer
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 
 class LoopbackHTTPServer(ThreadingHTTPServer):
@@ -17,3 +21,76 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         socketserver.TCPServer.server_bind(self)
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
+
+
+class JsonReply(Protocol):
+    """What a sample service's `handle` returns."""
+
+    status: int
+    body: Any
+    headers: Mapping[str, str]
+
+
+class JsonService(Protocol):
+    """A sample service: plain method, path, query, credentials and body in; a JSON reply out."""
+
+    def handle(
+        self, method: str, path: str, query: str, authorization: str | None, body: bytes
+    ) -> JsonReply: ...
+
+
+class JsonServiceHandler(BaseHTTPRequestHandler):
+    """Turns HTTP/1.1 requests into `server.service.handle` calls and writes the JSON replies."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = 30  # idle keep-alive connections must not pin a thread forever
+    # Send each response as one segment: with Nagle on, the body waits for the client's delayed ACK (~40 ms).
+    disable_nagle_algorithm = True
+    wbufsize = -1
+
+    def _dispatch(self) -> None:
+        body = self._read_body()
+        url = urlsplit(self.path)
+        service: JsonService = self.server.api  # type: ignore[attr-defined]
+        reply = service.handle(self.command, url.path, url.query, self.headers.get("Authorization"), body)
+        payload = b"" if reply.body is None else json.dumps(reply.body).encode()
+        self.send_response(reply.status)
+        if reply.body is not None:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch
+
+    def __getattr__(self, name: str) -> Any:
+        """Route any other method (TRACE, QUERY, ...) too, so a known path answers 405 rather than 501."""
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
+    def _read_body(self) -> bytes:
+        # Always drain the body, even for requests that fail routing, so keep-alive stays in sync.
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.close_connection = True
+            return b""
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _read_chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()  # the CRLF after each chunk
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass  # trailers
+        return b"".join(chunks)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: test and benchmark runs send thousands of requests."""

@@ -19,12 +19,11 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
-from samples.loopback import LoopbackHTTPServer
+from samples.loopback import JsonServiceHandler, LoopbackHTTPServer
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SPEC_PATH = PACKAGE_DIR / "spec.yaml"
@@ -504,63 +503,11 @@ def _match(path: str) -> tuple[Route | None, str | None]:
 # --- HTTP transport ---------------------------------------------------------------------------------------
 
 
-class TaskTrackerHandler(BaseHTTPRequestHandler):
+class TaskTrackerHandler(JsonServiceHandler):
     """Turns HTTP/1.1 requests into `TaskTrackerApi.handle` calls and writes the replies."""
 
     server: TaskTrackerServer
-    protocol_version = "HTTP/1.1"
     server_version = "TaskTracker/1.0"
-    timeout = 30  # idle keep-alive connections must not pin a thread forever
-    # Send each response as one segment: with Nagle on, the body waits for the client's delayed ACK (~40 ms).
-    disable_nagle_algorithm = True
-    wbufsize = -1
-
-    def _dispatch(self) -> None:
-        body = self._read_body()
-        url = urlsplit(self.path)
-        authorization = self.headers.get("Authorization")
-        reply = self.server.api.handle(self.command, url.path, url.query, authorization, body)
-        payload = b"" if reply.body is None else json.dumps(reply.body).encode()
-        self.send_response(reply.status)
-        if reply.body is not None:
-            self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
-
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch
-
-    def __getattr__(self, name: str) -> Any:
-        """Route any other method (TRACE, QUERY, ...) too, so a known path answers 405 rather than 501."""
-        if name.startswith("do_"):
-            return self._dispatch
-        raise AttributeError(name)
-
-    def _read_body(self) -> bytes:
-        # Always drain the body, even for requests that fail routing, so keep-alive stays in sync.
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked()
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            self.close_connection = True
-            return b""
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _read_chunked(self) -> bytes:
-        chunks: list[bytes] = []
-        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline()  # the CRLF after each chunk
-        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-            pass  # trailers
-        return b"".join(chunks)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Stay quiet: benchmark runs start hundreds of requests."""
 
 
 class TaskTrackerServer(LoopbackHTTPServer):
