@@ -27,9 +27,9 @@ class RssPeaks(BaseModel):
     children_maxrss_mb: float  # ru_maxrss of the largest descendant waited for so far
 
 
-def _parents() -> dict[int, int]:
-    """pid -> parent pid for every live process."""
-    parents: dict[int, int] = {}
+def process_stats() -> dict[int, list[str]]:
+    """For every live process, the /proc/PID/stat fields after its command name (0: state, 1: parent pid)."""
+    stats: dict[int, list[str]] = {}
     for entry in _PROC.iterdir():
         if not entry.name.isdigit():
             continue
@@ -38,9 +38,21 @@ def _parents() -> dict[int, int]:
         except OSError:
             continue  # exited while we looked
         # The command name in parentheses may hold spaces; the fields after its last ")" are fixed.
-        fields = stat.rsplit(")", 1)[1].split()
-        parents[int(entry.name)] = int(fields[1])
-    return parents
+        stats[int(entry.name)] = stat.rsplit(")", 1)[1].split()
+    return stats
+
+
+def tree_pids(root: int, stats: dict[int, list[str]]) -> list[int]:
+    """`root` and all its live descendants."""
+    children: dict[int, list[int]] = {}
+    for pid, fields in stats.items():
+        children.setdefault(int(fields[1]), []).append(pid)
+    found, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        pending += children.get(pid, [])
+    return found
 
 
 def _rss_bytes(pid: int) -> int:
@@ -52,15 +64,7 @@ def _rss_bytes(pid: int) -> int:
 
 def tree_rss_bytes(root: int) -> int:
     """Current RSS of `root` plus all its live descendants."""
-    children: dict[int, list[int]] = {}
-    for pid, parent in _parents().items():
-        children.setdefault(parent, []).append(pid)
-    total, pending = 0, [root]
-    while pending:
-        pid = pending.pop()
-        total += _rss_bytes(pid)
-        pending += children.get(pid, [])
-    return total
+    return sum(_rss_bytes(pid) for pid in tree_pids(root, process_stats()))
 
 
 class PeakRssMonitor:

@@ -22,7 +22,7 @@ from rich.console import RenderableType
 from rich.table import Table
 
 from bench.harness import run_pipeline
-from bench.memory import PeakRssMonitor, RssPeaks
+from bench.memory import PeakRssMonitor, RssPeaks, process_stats, tree_pids
 from bench.report import seconds, verdict
 from generators.base import GeneratedSuite
 from generators.ui.offline import OfflineUiGenerator
@@ -364,29 +364,10 @@ async def _median(step: Callable[[], Awaitable[object]]) -> float:
 
 def _tree_cpu_ticks(root: int) -> int:
     """User + system clock ticks of `root` and its live descendants, with the children each has reaped."""
-    parents: dict[int, int] = {}
-    ticks: dict[int, int] = {}
-    for entry in _PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue  # exited while we looked
-        # After the command name's last ")": state, ppid, …; utime, stime, cutime, cstime are 11-14.
-        fields = stat.rsplit(")", 1)[1].split()
-        pid = int(entry.name)
-        parents[pid] = int(fields[1])
-        ticks[pid] = sum(int(value) for value in fields[11:15])
-    children: dict[int, list[int]] = {}
-    for pid, parent in parents.items():
-        children.setdefault(parent, []).append(pid)
-    total, pending = 0, [root]
-    while pending:
-        pid = pending.pop()
-        total += ticks.get(pid, 0)
-        pending += children.get(pid, [])
-    return total
+    stats = process_stats()
+    # utime, stime, cutime, cstime are fields 11-14 after the command name.
+    pids = tree_pids(root, stats)
+    return sum(sum(int(value) for value in stats[pid][11:15]) for pid in pids if pid in stats)
 
 
 class CpuMeter:
