@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,11 +15,10 @@ from graph.builder import build_graph
 from graph.checkpointing import open_checkpointer
 from graph.context import Context, RunOptions
 from graph.models import ResultSummary
-from graph.runner import NodeEvent, run_request
+from graph.runner import NodeEvent, open_request, run_request
 from graph.settings import Settings
-from graph.state import InputState, RequestKind
-from storage.engine import migrate, session_scope
-from storage.repository import create_request
+from graph.state import RequestKind
+from storage.engine import migrate
 from tools.browser import BrowserSession
 
 # The SQLite saver warns about every product type it reads back from a checkpoint (msgpack allow-list).
@@ -93,20 +91,15 @@ async def run_pipeline(
     settings = Settings(data_dir=data_dir, database_url="")
     migrate(settings.sqlalchemy_url)
     run_options = (options or RunOptions()).model_copy(update={"out_dir": str(out_dir), "review": False})
-    request_id = str(uuid.uuid4())
-    with session_scope(settings.sqlalchemy_url) as session:
-        create_request(
-            session,
-            request_id=uuid.UUID(request_id),
-            kind=kind,
-            target=target,
-            base_url=base_url,
-            requirements=requirements,
-            options=run_options.model_dump(),
-        )
-    start = InputState(
-        request_id=request_id, kind=kind, target=target, base_url=base_url, requirements=requirements
+    start = open_request(
+        settings.sqlalchemy_url,
+        kind=kind,
+        target=target,
+        base_url=base_url,
+        requirements=requirements,
+        options=run_options,
     )
+    request_id = start.request_id
     context = Context.for_run(settings, run_options, browser=browser)
     events: list[NodeEvent] = []
     quiet_checkpoint_warnings()

@@ -21,11 +21,11 @@ from cli.report import print_request, print_requests, print_result, print_summar
 from graph.builder import build_graph
 from graph.checkpointing import open_checkpointer
 from graph.context import Context, RunOptions
-from graph.runner import RunOutcome, run_request
+from graph.runner import RunOutcome, open_request, run_request
 from graph.settings import Settings
 from graph.state import InputState, RequestKind
 from storage.engine import migrate, session_scope
-from storage.repository import create_request, get_request, list_requests, list_test_cases
+from storage.repository import get_request, list_requests, list_test_cases
 from tools.browser import BrowserConfig, BrowserSession
 from tools.errors import InputError, OutputDirError, UnknownRequestError
 
@@ -151,21 +151,16 @@ def _generate(
         migrate(settings.sqlalchemy_url)
     except InputError as error:
         _fail(str(error))
-    request_id = str(uuid.uuid4())
-    with session_scope(settings.sqlalchemy_url) as session:
-        create_request(
-            session,
-            request_id=uuid.UUID(request_id),
-            kind=kind,
-            target=target,
-            base_url=base_url,
-            requirements=requirements,
-            options=options.model_dump(),
-        )
-    context = Context.for_run(settings, options)
-    start = InputState(
-        request_id=request_id, kind=kind, target=target, base_url=base_url, requirements=requirements
+    start = open_request(
+        settings.sqlalchemy_url,
+        kind=kind,
+        target=target,
+        base_url=base_url,
+        requirements=requirements,
+        options=options,
     )
+    request_id = start.request_id
+    context = Context.for_run(settings, options)
     console.print(f"Request [bold]{request_id}[/]", highlight=False)
     started = time.perf_counter()
     outcome = _run(execute(settings, request_id, context, start=start, quiet=quiet))

@@ -15,11 +15,11 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 from pydantic import BaseModel, Field
 
-from graph.context import Context
+from graph.context import Context, RunOptions
 from graph.models import ResultSummary, ValidationResult
-from graph.state import InputState
+from graph.state import InputState, RequestKind
 from storage.engine import session_scope
-from storage.repository import mark_failed, mark_processing
+from storage.repository import create_request, mark_failed, mark_processing
 from tools.errors import InputError
 
 
@@ -43,6 +43,32 @@ class RunOutcome(BaseModel):
 
 
 EventSink = Callable[[NodeEvent], Awaitable[None] | None]
+
+
+def open_request(
+    database_url: str,
+    *,
+    kind: RequestKind,
+    target: str,
+    requirements: list[str],
+    options: RunOptions,
+    base_url: str = "",
+) -> InputState:
+    """Store a new pending Request and return the graph input that starts it (thread id = request id)."""
+    request_id = uuid.uuid4()
+    with session_scope(database_url) as session:
+        create_request(
+            session,
+            request_id=request_id,
+            kind=kind,
+            target=target,
+            base_url=base_url,
+            requirements=requirements,
+            options=options.model_dump(),
+        )
+    return InputState(
+        request_id=str(request_id), kind=kind, target=target, base_url=base_url, requirements=requirements
+    )
 
 
 def node_counts(update: Any) -> dict[str, int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -12,12 +11,10 @@ import pytest
 from graph.builder import build_graph
 from graph.checkpointing import open_checkpointer
 from graph.context import Context, RunOptions
-from graph.runner import NodeEvent, RunOutcome, run_request
+from graph.runner import NodeEvent, RunOutcome, open_request, run_request
 from graph.settings import Settings
-from graph.state import InputState
 from samples.tasks_api import app as sample
-from storage.engine import migrate, session_scope
-from storage.repository import create_request
+from storage.engine import migrate
 
 RunApi = Callable[..., Awaitable[tuple[str, RunOutcome, list[NodeEvent]]]]
 
@@ -48,25 +45,16 @@ async def run_api_request(
     run_options = RunOptions(**options)  # type: ignore[arg-type]
     start = None
     if request_id is None:
-        request_id = str(uuid.uuid4())
         requirements = sample.load_requirements() if requirements is None else requirements
-        with session_scope(settings.sqlalchemy_url) as session:
-            create_request(
-                session,
-                request_id=uuid.UUID(request_id),
-                kind="api",
-                target=str(sample.SPEC_PATH),
-                base_url=base_url,
-                requirements=requirements,
-                options=run_options.model_dump(),
-            )
-        start = InputState(
-            request_id=request_id,
+        start = open_request(
+            settings.sqlalchemy_url,
             kind="api",
             target=str(sample.SPEC_PATH),
             base_url=base_url,
             requirements=requirements,
+            options=run_options,
         )
+        request_id = start.request_id
     events: list[NodeEvent] = []
     async with open_checkpointer(settings) as saver:
         outcome = await run_request(
