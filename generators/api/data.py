@@ -17,7 +17,7 @@ from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from jsonschema import Draft202012Validator
 
@@ -34,18 +34,8 @@ InvalidKind = Literal[
     "invalid_format",
     "pattern_mismatch",
 ]
-# The order invalid cases are listed in, within one property.
-INVALID_KINDS: tuple[InvalidKind, ...] = (
-    "missing_required",
-    "wrong_type",
-    "below_minimum",
-    "above_maximum",
-    "too_short",
-    "too_long",
-    "invalid_enum",
-    "invalid_format",
-    "pattern_mismatch",
-)
+# The order invalid cases are listed in, within one property: the Literal's own order.
+INVALID_KINDS: tuple[InvalidKind, ...] = get_args(InvalidKind)
 
 
 class UnsatisfiableSchema(ValueError):
