@@ -14,12 +14,11 @@ from pydantic import BaseModel
 from graph.builder import build_graph
 from graph.checkpointing import open_checkpointer
 from graph.context import Context, RunOptions
-from graph.models import ResultSummary
 from graph.runner import NodeEvent, open_request, run_request
 from graph.settings import Settings
-from graph.state import RequestKind
 from storage.engine import migrate
 from tools.browser import BrowserSession
+from vocabulary.artefacts import RequestKind, ResultSummary
 
 # The SQLite saver warns about every product type it reads back from a checkpoint (msgpack allow-list).
 # That is a product configuration issue worth one line in the report, not eight lines per benchmark run.

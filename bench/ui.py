@@ -28,12 +28,12 @@ from generators.base import GeneratedSuite
 from generators.ui.offline import OfflineUiGenerator
 from graph.builder import NODES
 from graph.context import RunOptions
-from graph.models import ResultSummary, ValidationResult, Verdict, number_requirements
 from samples.pages import REQUIREMENTS, serve_pages
 from tools.browser import BrowserSession
-from tools.page_model import PageModel
 from tools.page_recon import reconnoitre_page
 from tools.runner import run_suite, validate_suite, write_suite
+from vocabulary.artefacts import ResultSummary, ValidationResult, Verdict, number_requirements
+from vocabulary.page_model import PageModel
 
 NAME = "ui"
 PAGES = ("login", "todo", "search")

@@ -19,11 +19,12 @@ from graph.checkpointing import open_checkpointer
 from graph.context import Context, RunOptions
 from graph.runner import run_request
 from graph.settings import Settings
-from graph.state import InputState, RequestKind
+from graph.state import InputState
 from storage.engine import session_scope
 from storage.models import Request, RequestStatus
 from storage.repository import get_request, mark_failed
 from tools.errors import InputError, UnknownRequestError
+from vocabulary.artefacts import RequestKind
 
 
 @dataclass(frozen=True, kw_only=True)

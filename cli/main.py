@@ -23,11 +23,12 @@ from graph.checkpointing import open_checkpointer
 from graph.context import Context, RunOptions
 from graph.runner import RunOutcome, open_request, run_request
 from graph.settings import Settings
-from graph.state import InputState, RequestKind
+from graph.state import InputState
 from storage.engine import migrate, session_scope
 from storage.repository import get_request, list_requests, list_test_cases
 from tools.browser import BrowserConfig, BrowserSession
 from tools.errors import InputError, OutputDirError, UnknownRequestError
+from vocabulary.artefacts import RequestKind
 
 app = typer.Typer(
     help="TestOps Copilot: writes, validates and stores automated test suites.", no_args_is_help=True

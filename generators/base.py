@@ -6,7 +6,7 @@ from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
-from graph.models import GeneratedTest, Requirement, RequirementCoverage, ValidationResult
+from vocabulary.artefacts import GeneratedTest, Requirement, RequirementCoverage, ValidationResult
 
 Target = TypeVar("Target", contravariant=True)
 

@@ -14,7 +14,6 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from graph.models import Verdict
 from graph.state import InputState, OutputState, State
 from nodes.generate import generation
 from nodes.optimize import optimization
@@ -22,6 +21,7 @@ from nodes.persist import persistence
 from nodes.recon import reconnaissance
 from nodes.review import review
 from nodes.validate import validation
+from vocabulary.artefacts import Verdict
 
 NODES = ("reconnaissance", "generation", "validation", "optimization", "review", "persistence")
 

@@ -13,11 +13,10 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 from pydantic import BaseModel
 
-from graph import models
 from graph.settings import Settings
-from tools import api_model, page_model
+from vocabulary import api_model, artefacts, page_model
 
-_ARTEFACT_MODULES: tuple[ModuleType, ...] = (models, api_model, page_model)
+_ARTEFACT_MODULES: tuple[ModuleType, ...] = (artefacts, api_model, page_model)
 
 
 def checkpoint_serializer() -> JsonPlusSerializer:

@@ -16,11 +16,11 @@ from langgraph.types import Command
 from pydantic import BaseModel, Field
 
 from graph.context import Context, RunOptions
-from graph.models import ResultSummary, ValidationResult
-from graph.state import InputState, RequestKind
+from graph.state import InputState
 from storage.engine import session_scope
 from storage.repository import create_request, mark_failed, mark_processing
 from tools.errors import InputError
+from vocabulary.artefacts import RequestKind, ResultSummary, ValidationResult
 
 
 class NodeEvent(BaseModel):

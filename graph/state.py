@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass, field
-from typing import Annotated, Literal, Protocol, TypeVar
+from typing import Annotated, Protocol, TypeVar
 
-from graph.models import (
+from vocabulary.api_model import ApiModel
+from vocabulary.artefacts import (
     DuplicateRemoval,
     Finding,
     GeneratedTest,
+    RequestKind,
     RequirementCoverage,
     ResultSummary,
     ReviewDecision,
     SpecCoverage,
     ValidationResult,
 )
-from tools.api_model import ApiModel
-from tools.page_model import PageModel
-
-RequestKind = Literal["api", "ui"]
+from vocabulary.page_model import PageModel
 
 
 class _Identified(Protocol):

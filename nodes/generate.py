@@ -10,8 +10,8 @@ from generators.api.offline import OfflineApiGenerator
 from generators.base import TestGenerator
 from generators.ui.offline import OfflineUiGenerator
 from graph.context import Context
-from graph.models import Verdict, number_requirements
-from graph.state import RequestKind, State
+from graph.state import State
+from vocabulary.artefacts import RequestKind, Verdict, number_requirements
 
 
 def generator_for(kind: RequestKind, context: Context) -> TestGenerator[Any]:

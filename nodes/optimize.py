@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from graph.models import ResultSummary, SpecCoverage, Verdict
 from graph.state import State
 from tools.suite_analysis import (
     DELIVERED,
@@ -12,6 +11,7 @@ from tools.suite_analysis import (
     requirement_coverage,
     spec_coverage,
 )
+from vocabulary.artefacts import ResultSummary, SpecCoverage, Verdict
 
 
 def optimization(state: State) -> dict:

@@ -8,12 +8,12 @@ from pathlib import Path
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from graph.models import GeneratedTest, ValidationResult
 from graph.state import State
 from storage.engine import session_scope
 from storage.repository import TestCaseData, mark_completed, replace_test_cases
 from tools.runner import write_suite
 from tools.suite_analysis import DELIVERED
+from vocabulary.artefacts import GeneratedTest, ValidationResult
 
 
 def persistence(state: State, runtime: Runtime[Context]) -> dict:

@@ -11,8 +11,8 @@ from graph.context import Context
 from graph.state import State
 from tools.browser import BrowserSession
 from tools.openapi import reconnoitre_api
-from tools.page_model import PageModel
 from tools.page_recon import reconnoitre_page
+from vocabulary.page_model import PageModel
 
 
 async def reconnaissance(state: State, runtime: Runtime[Context]) -> dict:

@@ -6,8 +6,8 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from graph.context import Context
-from graph.models import ReviewDecision
 from graph.state import State
+from vocabulary.artefacts import ReviewDecision
 
 
 def review(state: State, runtime: Runtime[Context]) -> dict:

@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 from langgraph.runtime import Runtime
 
 from graph.context import Context
-from graph.models import ValidationResult, Verdict
 from graph.state import State
 from tools.runner import validate_suite, write_suite
 from tools.safety import check_test_code
+from vocabulary.artefacts import ValidationResult, Verdict
 
 
 async def validation(state: State, runtime: Runtime[Context]) -> dict:

@@ -9,12 +9,12 @@ from starlette.concurrency import run_in_threadpool
 
 from celery_worker.app import RESUME_REVIEW_TASK
 from celery_worker.events import EventLog
-from graph.models import ReviewDecision
 from server.errors import ConflictError, InvalidRequestError, UnavailableError
 from server.request_state import pending_review
 from server.schemas import ReviewAccepted, ReviewCreate, ReviewDecisionPublic
 from server.service import Service
 from storage.models import Request
+from vocabulary.artefacts import ReviewDecision
 
 _APPROVE = {"approve", "approved", "accept", "accepted", "yes", "ok", "okay", "lgtm", "ship"}
 _REJECT = {"reject", "rejected", "decline", "declined", "no"}

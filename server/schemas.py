@@ -20,8 +20,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from celery_worker.events import Status
 from graph.context import RunOptions
-from graph.models import TestType, Verdict
-from graph.state import RequestKind
+from vocabulary.artefacts import RequestKind, TestType, Verdict
 
 
 def _http_url(value: str) -> str:

@@ -10,11 +10,11 @@ from typing import Any
 
 from celery_worker.app import TASK_FOR_KIND
 from graph.settings import Settings
-from graph.state import RequestKind
 from server.errors import UnavailableError
 from server.schemas import ApiRequestCreate, RequestAccepted, UiRequestCreate
 from server.service import Service
 from storage.repository import create_request, mark_failed
+from vocabulary.artefacts import RequestKind
 
 logger = logging.getLogger("testops.server")
 

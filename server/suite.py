@@ -9,11 +9,11 @@ import io
 import zipfile
 from collections.abc import Mapping, Sequence
 
-from graph.models import GeneratedTest
 from server.errors import ConflictError
 from storage.models import Request, RequestStatus, TestCase
 from tools.runner import render_module
 from tools.suite_analysis import DELIVERED
+from vocabulary.artefacts import GeneratedTest
 
 # A fixed timestamp: the same suite gives the same bytes.
 _EPOCH = (1980, 1, 1, 0, 0, 0)

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from graph.models import Verdict
+from vocabulary.artefacts import Verdict
 
 # Fixed constraint names so batch migrations on SQLite can find them, and both backends agree.
 NAMING_CONVENTION = {

@@ -14,10 +14,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from graph.models import TestType, Verdict
-from graph.state import RequestKind
 from storage.models import Request, RequestStatus, TestCase, utcnow
 from tools.errors import UnknownRequestError
+from vocabulary.artefacts import RequestKind, TestType, Verdict
 
 
 class TestCaseData(BaseModel):

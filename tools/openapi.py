@@ -21,7 +21,8 @@ from urllib.request import url2pathname
 import httpx
 import yaml
 
-from tools.api_model import (
+from tools.errors import InputError, SpecError, TargetUnreachableError
+from vocabulary.api_model import (
     ApiModel,
     HttpMethod,
     JsonSchema,
@@ -32,7 +33,6 @@ from tools.api_model import (
     ResponseSpec,
     SecurityScheme,
 )
-from tools.errors import InputError, SpecError, TargetUnreachableError
 
 HTTP_METHODS: tuple[HttpMethod, ...] = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tools.browser import BrowserSession
 from tools.errors import InputError, TargetUnreachableError
-from tools.page_model import (
+from vocabulary.page_model import (
     Button,
     CountChange,
     FailedRequest,

@@ -42,7 +42,7 @@ from typing import Literal, TypedDict, Unpack
 
 from pydantic import BaseModel, ConfigDict
 
-from graph.models import GeneratedTest, ValidationResult, Verdict
+from vocabulary.artefacts import GeneratedTest, ValidationResult, Verdict
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 

@@ -6,7 +6,8 @@ import ast
 import hashlib
 from collections.abc import Sequence
 
-from graph.models import (
+from vocabulary.api_model import ApiModel
+from vocabulary.artefacts import (
     DuplicateRemoval,
     Finding,
     GeneratedTest,
@@ -15,7 +16,6 @@ from graph.models import (
     ValidationResult,
     Verdict,
 )
-from tools.api_model import ApiModel
 
 # Verdicts whose tests go into the delivered suite. A finding stays: it is the point of the suite.
 DELIVERED = frozenset({Verdict.PASSED, Verdict.FINDING, Verdict.SKIPPED})

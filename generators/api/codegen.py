@@ -6,9 +6,9 @@ import json
 import re
 from typing import Any
 
-from generators.api.scenario import Expectation, FieldCheck, Ref, Scenario, Step
-from graph.models import GeneratedTest
-from tools.api_model import ApiModel
+from vocabulary.api_model import ApiModel
+from vocabulary.artefacts import GeneratedTest
+from vocabulary.claims import Expectation, FieldCheck, Ref, Scenario, Step
 
 _INDENT = "    "
 _MAX_LINE = 100

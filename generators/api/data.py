@@ -21,7 +21,7 @@ from typing import Any, Literal, get_args
 
 from jsonschema import Draft202012Validator
 
-from tools.api_model import JsonSchema
+from vocabulary.api_model import JsonSchema
 
 InvalidKind = Literal[
     "missing_required",

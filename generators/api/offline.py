@@ -8,10 +8,10 @@ from importlib import resources
 from generators.api.codegen import py_literal, render_scenario
 from generators.api.planner import Planner, snake
 from generators.api.requirements import Uncovered, plan_requirement
-from generators.api.scenario import Scenario
 from generators.base import GeneratedSuite
-from graph.models import GeneratedTest, Requirement, RequirementCoverage, ValidationResult
-from tools.api_model import ApiModel
+from vocabulary.api_model import ApiModel
+from vocabulary.artefacts import GeneratedTest, Requirement, RequirementCoverage, ValidationResult
+from vocabulary.claims import Scenario
 
 REQUIREMENTS_MODULE = "test_requirements.py"
 # Request timeout (s) a repaired test gets after timing out with the suite default, then ×3 per repair.

@@ -7,8 +7,8 @@ from typing import Any
 
 from generators.api.data import InvalidCase, invalid_cases, invalid_parameter_values, valid_value
 from generators.api.resources import Resource, find_resources, path_parameters, resource_of
-from generators.api.scenario import Expectation, FieldCheck, Ref, Scenario, Step
-from tools.api_model import ApiModel, JsonSchema, Operation
+from vocabulary.api_model import ApiModel, JsonSchema, Operation
+from vocabulary.claims import Expectation, FieldCheck, Ref, Scenario, Step
 
 # Large enough to be unknown on any real service, small enough for 32-bit integer ids.
 UNKNOWN_INTEGER_ID = 999_999_999

@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 
 from generators.api.data import UnsatisfiableSchema, minimal_valid_object, valid_value
 from generators.api.resources import Resource, find_resources
-from generators.api.scenario import Comparison, Expectation, FieldCheck, Ref, Scenario, Step
-from graph.models import Requirement
-from tools.api_model import ApiModel, JsonSchema, Operation
+from vocabulary.api_model import ApiModel, JsonSchema, Operation
+from vocabulary.artefacts import Requirement
+from vocabulary.claims import Comparison, Expectation, FieldCheck, Ref, Scenario, Step
 
 Intent = Literal["create", "list", "read", "update", "delete"]
 

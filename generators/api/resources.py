@@ -9,7 +9,7 @@ import re
 
 from pydantic import BaseModel
 
-from tools.api_model import ApiModel, JsonSchema, Operation
+from vocabulary.api_model import ApiModel, JsonSchema, Operation
 
 _PARAM = re.compile(r"\{([^}]+)\}")
 

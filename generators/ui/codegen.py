@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from generators.ui.scenario import Element, Scenario, Statement, Use, py_str
-from graph.models import GeneratedTest
+from vocabulary.artefacts import GeneratedTest
 
 _INDENT = "    "
 _MAX_LINE = 110

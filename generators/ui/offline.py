@@ -11,8 +11,8 @@ from generators.ui.codegen import choices_in, render, spelled
 from generators.ui.page_facts import PageFacts
 from generators.ui.requirements import Uncovered, known_values, plan_requirement
 from generators.ui.scenario import Scenario
-from graph.models import GeneratedTest, Requirement, RequirementCoverage, ValidationResult, Verdict
-from tools.page_model import PageModel
+from vocabulary.artefacts import GeneratedTest, Requirement, RequirementCoverage, ValidationResult, Verdict
+from vocabulary.page_model import PageModel
 
 _STATIC_FILES = ("conftest.py",)
 

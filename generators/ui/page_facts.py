@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from tools.page_model import Button, InputField, Interaction, Link, LocatorCandidate, PageModel, Select
+from vocabulary.page_model import Button, InputField, Interaction, Link, LocatorCandidate, PageModel, Select
 
 Control = InputField | Button | Link | Select
 _TEXT_TYPES = ("text", "email", "search", "tel", "url", "password", "number", "")

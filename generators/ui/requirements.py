@@ -23,9 +23,9 @@ from generators.ui.page_facts import (
     unique_var,
 )
 from generators.ui.scenario import Element, Scenario, Statement, Step, Use, check, code, do, py_str
-from graph.models import Requirement
-from tools.page_model import Button, InputField, Link, LocatorCandidate, Select
 from tools.page_recon import plausible_value
+from vocabulary.artefacts import Requirement
+from vocabulary.page_model import Button, InputField, Link, LocatorCandidate, Select
 
 # Entries a test makes up when a requirement says "adding three items" without naming them.
 SAMPLE_ENTRIES = (

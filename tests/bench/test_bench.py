@@ -16,8 +16,8 @@ from bench.schemathesis_compare import failed_checks
 from bench.specs import define_api, openapi_document, write_spec
 from bench.synthetic_api import DEFAULT_TOKEN, serve
 from generators.api.data import valid_value
-from tools.api_model import ApiModel
 from tools.openapi import build_api_model
+from vocabulary.api_model import ApiModel
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
 

@@ -19,7 +19,6 @@ import redis
 import yaml
 
 from celery_worker.leases import lease_key
-from graph.models import Verdict
 from graph.settings import Settings
 from samples.tasks_api import app as sample
 from storage.engine import session_scope
@@ -27,6 +26,7 @@ from storage.models import TestCase
 from storage.repository import get_request, list_test_cases
 from tests.e2e.stack import AUTH, NODE_ORDER, Event, Server, Workers, collect, is_end, sse
 from tools.suite_analysis import DELIVERED
+from vocabulary.artefacts import Verdict
 
 
 def submit(client: httpx.Client, base_url: str, **options: Any) -> str:

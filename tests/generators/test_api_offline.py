@@ -9,10 +9,10 @@ import pytest
 
 from generators.api.offline import OfflineApiGenerator
 from generators.api.planner import Planner
-from graph.models import GeneratedTest, ValidationResult, Verdict, number_requirements
 from samples.tasks_api import app as sample
-from tools.api_model import ApiModel
 from tools.openapi import build_api_model, load_document
+from vocabulary.api_model import ApiModel
+from vocabulary.artefacts import GeneratedTest, ValidationResult, Verdict, number_requirements
 
 
 @pytest.fixture(scope="module")

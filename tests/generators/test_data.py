@@ -19,7 +19,7 @@ from generators.api.data import (
     minimal_valid_object,
     valid_value,
 )
-from tools.api_model import JsonSchema
+from vocabulary.api_model import JsonSchema
 
 # name -> (schema, property name hint)
 VALID_SCHEMAS: dict[str, tuple[JsonSchema, str]] = {

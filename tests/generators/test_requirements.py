@@ -7,9 +7,7 @@ from typing import Any
 import pytest
 
 from generators.api.requirements import UNKNOWN_UUID, Uncovered, plan_requirement
-from generators.api.scenario import Ref, Scenario
-from graph.models import Requirement
-from tools.api_model import (
+from vocabulary.api_model import (
     ApiModel,
     JsonSchema,
     Operation,
@@ -18,6 +16,8 @@ from tools.api_model import (
     ResponseSpec,
     SecurityScheme,
 )
+from vocabulary.artefacts import Requirement
+from vocabulary.claims import Ref, Scenario
 
 ERROR: JsonSchema = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
 STATUS: JsonSchema = {"type": "string", "enum": ["open", "in_progress", "done"]}

@@ -17,13 +17,13 @@ import pytest_asyncio
 
 from generators.ui import OfflineUiGenerator
 from generators.ui.phrases import read
-from graph.models import GeneratedTest, Requirement, ValidationResult, Verdict, number_requirements
 from samples.pages import BUGGY_VARIANTS, HARMLESS_VARIANTS, REQUIREMENTS, serve_pages, variant_info
 from tests.generators.ui_suite_helpers import Target, run_targets
 from tools.browser import BrowserSession
-from tools.page_model import PageModel
 from tools.page_recon import reconnoitre_page
 from tools.runner import TestRun, classify, write_suite
+from vocabulary.artefacts import GeneratedTest, Requirement, ValidationResult, Verdict, number_requirements
+from vocabulary.page_model import PageModel
 
 module_loop = pytest.mark.asyncio(loop_scope="module")
 

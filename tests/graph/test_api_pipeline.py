@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from graph.models import Verdict
 from graph.settings import Settings
 from samples.tasks_api import app as sample
 from storage.engine import session_scope
 from storage.repository import get_request, list_test_cases
 from tests.graph.conftest import run_api_request, suite_env, suite_files
+from vocabulary.artefacts import Verdict
 
 NODE_ORDER = ["reconnaissance", "generation", "validation", "optimization", "review", "persistence"]
 

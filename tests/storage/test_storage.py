@@ -15,11 +15,11 @@ from sqlalchemy import create_engine, delete, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from graph.models import ResultSummary, Verdict
 from storage import repository as repo
 from storage.engine import StorageError, alembic_config, create_engine_for, migrate, session_scope
 from storage.models import Base, Request, RequestStatus, TestCase
 from tools.errors import UnknownRequestError
+from vocabulary.artefacts import ResultSummary, Verdict
 
 
 def _case(n: int, *, status: Verdict = Verdict.PASSED) -> repo.TestCaseData:

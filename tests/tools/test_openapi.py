@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from tools.api_model import ApiModel, Operation
 from tools.errors import InputError, SpecError, TargetUnreachableError
 from tools.openapi import build_api_model, load_document, probe_base_url, reconnoitre_api
+from vocabulary.api_model import ApiModel, Operation
 
 SPECS = Path(__file__).parent / "specs"
 TASKS = SPECS / "tasks.yaml"

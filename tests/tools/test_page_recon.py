@@ -13,8 +13,8 @@ from playwright.async_api import Locator
 from samples.pages import serve_pages
 from tools.browser import BrowserSession
 from tools.errors import InputError, TargetUnreachableError
-from tools.page_model import InputField, LocatorCandidate, PageModel
 from tools.page_recon import plausible_value, reconnoitre_page, validate_page_url
+from vocabulary.page_model import InputField, LocatorCandidate, PageModel
 
 module_loop = pytest.mark.asyncio(loop_scope="module")
 

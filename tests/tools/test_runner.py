@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from graph.models import GeneratedTest, ValidationResult, Verdict
 from tools.runner import TestRun, classify, render_module, run_suite, validate_suite, write_suite
+from vocabulary.artefacts import GeneratedTest, ValidationResult, Verdict
 
 IMPORTS = ("import allure",)
 

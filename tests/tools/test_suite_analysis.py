@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from graph.models import GeneratedTest, RequirementCoverage, ValidationResult, Verdict
 from tools.suite_analysis import exact_hash, near_signature, remove_duplicates, requirement_coverage
+from vocabulary.artefacts import GeneratedTest, RequirementCoverage, ValidationResult, Verdict
 
 ORIGINAL = """@allure.title("One")
 def test_one(client):

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 TestType = Literal["api", "ui"]
+# What a request asks for: an API suite from a spec, or a UI suite from a page.
+RequestKind = Literal["api", "ui"]
 
 
 class Requirement(BaseModel):

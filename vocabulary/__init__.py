@@ -1,0 +1,1 @@
+"""The shared vocabulary beneath every layer: artefacts, the claim representation, target models."""
