@@ -1,24 +1,33 @@
 # The two commands a new machine needs: `make demo` (the main job, no servers) and `make test`.
 PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
 
-.PHONY: install demo services test lint bench
+.PHONY: install fresh-venv demo services test lint bench
 
+# The product in its own virtual environment, created when missing.
 install:
-	$(PYTHON) -m pip install -q -e '.[dev]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -e '.[dev]'
+
+# Tests always start from a new environment, so a dependency used but not declared fails here, not on a user's machine.
+fresh-venv:
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
 
 demo: install
-	testops demo
+	$(BIN)/testops demo
 
 services:
 	bash .ci/services
 
 # pytest exits 5 when it collected nothing: that is a broken checkout, not a pass.
-test: services install
-	$(PYTHON) -m pytest; status=$$?; \
+test: services fresh-venv install
+	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$status
 
-lint:
-	ruff check .
+lint: install
+	$(BIN)/ruff check .
 
 bench: install
-	$(PYTHON) -m bench
+	$(BIN)/python -m bench
