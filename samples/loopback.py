@@ -94,3 +94,12 @@ class JsonServiceHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: test and benchmark runs send thousands of requests."""
+
+
+def reversed_keys(value: Any) -> Any:
+    """The same JSON with every object's keys in reverse order: a harmless variant's reply."""
+    if isinstance(value, dict):
+        return {key: reversed_keys(item) for key, item in reversed(value.items())}
+    if isinstance(value, list):
+        return [reversed_keys(item) for item in value]
+    return value

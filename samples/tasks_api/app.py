@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from samples.loopback import JsonServiceHandler, LoopbackHTTPServer
+from samples.loopback import JsonServiceHandler, LoopbackHTTPServer, reversed_keys
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SPEC_PATH = PACKAGE_DIR / "spec.yaml"
@@ -247,14 +247,6 @@ def _required(body: dict[str, Any], name: str) -> object:
     return body[name]
 
 
-def _reversed_keys(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _reversed_keys(item) for key, item in reversed(value.items())}
-    if isinstance(value, list):
-        return [_reversed_keys(item) for item in value]
-    return value
-
-
 # --- operations -------------------------------------------------------------------------------------------
 
 
@@ -311,7 +303,7 @@ class TaskTrackerApi:
             headers["X-Request-Id"] = f"req-{next(self._request_ids)}"
         # Harmless: JSON objects are unordered, so key order must not matter to a client.
         if self.variant is Variant.REORDERED_KEYS:
-            body = _reversed_keys(body)
+            body = reversed_keys(body)
         # Harmless: slower, but far inside any sensible timeout.
         if self.variant is Variant.SLOW_BUT_FINE:
             time.sleep(_SLOW_DELAY_S)
