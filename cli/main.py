@@ -7,6 +7,7 @@ import os
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Coroutine
 from contextlib import ExitStack
 from dataclasses import replace
@@ -15,6 +16,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from cli.progress import NodeProgress
 from cli.report import print_request, print_requests, print_result, print_summary
@@ -28,6 +30,7 @@ from storage.engine import migrate, session_scope
 from storage.repository import get_request, list_requests, list_test_cases
 from tools.browser import BrowserConfig, BrowserSession
 from tools.errors import InputError, OutputDirError, UnknownRequestError
+from tools.requirements_file import read_requirements_file
 from vocabulary.artefacts import RequestKind
 
 app = typer.Typer(
@@ -39,13 +42,15 @@ app.add_typer(generate_app, name="generate")
 console = Console()
 errors = Console(stderr=True)
 
-# Exit codes: 0 done, 1 internal error, 2 bad input, 3 the run stopped for review.
+# Exit codes: 0 done, 1 internal error, 2 bad input, 3 the run stopped for review,
+# 4 requirements uncovered (none of them, or fewer than --fail-under asks for).
 EXIT_BAD_INPUT = 2
 EXIT_WAITING = 3
+EXIT_UNCOVERED = 4
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -78,16 +83,36 @@ def check_out_dir(out: Path) -> Path:
     return out
 
 
-def _requirements(texts: list[str], files: list[Path]) -> list[str]:
+def _requirements(texts: list[str], files: list[Path], fail_under: float | None) -> list[str]:
+    """The -r texts, then each file's requirements (Gherkin scenarios from a .feature file)."""
     collected = list(texts)
-    for file in files:
-        try:
-            collected += [
-                line.strip() for line in file.read_text(encoding="utf-8").splitlines() if line.strip()
-            ]
-        except OSError as error:
-            _fail(f"cannot read requirements file {file}: {error.strerror or error}")
+    try:
+        for file in files:
+            collected += read_requirements_file(file)
+    except InputError as error:
+        _fail(str(error))
+    if fail_under is not None and not collected:
+        _fail("--fail-under measures requirement coverage: give --requirement or --requirements-file")
     return collected
+
+
+def _check_coverage(summary: dict, fail_under: float | None) -> None:
+    """Exit 4 when a run with requirements covered none of them, or fewer than `fail_under` percent."""
+    total, covered = summary.get("requirements_total", 0), summary.get("requirements_covered", 0)
+    if not total:
+        return
+    if not covered:
+        reasons = Counter(entry.get("reason") or "?" for entry in summary.get("requirements", []))
+        label = "most often" if len(reasons) > 1 else "why"
+        most = f"; {label}: {reasons.most_common(1)[0][0]}" if reasons else ""
+        _fail(f"no requirement is covered by a test (0 of {total}){most}", code=EXIT_UNCOVERED)
+    percent = 100 * covered / total
+    if fail_under is not None and percent < fail_under:
+        _fail(
+            f"requirement coverage {percent:.1f}% ({covered} of {total}) is under "
+            f"--fail-under {fail_under:g}%",
+            code=EXIT_UNCOVERED,
+        )
 
 
 async def execute(
@@ -126,16 +151,22 @@ def _review_in_terminal(
 
 
 def _finish(
-    settings: Settings, request_id: str, context: Context, outcome: RunOutcome, review: bool, started: float
+    settings: Settings,
+    request_id: str,
+    context: Context,
+    outcome: RunOutcome,
+    review: bool,
+    started: float,
+    fail_under: float | None = None,
 ) -> None:
     if outcome.status == "waiting_for_review" and review and sys.stdin.isatty():
         outcome = _review_in_terminal(settings, request_id, context, outcome)
     if outcome.status == "completed":
         with session_scope(settings.sqlalchemy_url) as session:
             request = get_request(session, uuid.UUID(request_id))
-            print_summary(
-                console, request.result_summary or {} if request else {}, time.perf_counter() - started
-            )
+            summary = request.result_summary or {} if request else {}
+        print_summary(console, summary, time.perf_counter() - started)
+        _check_coverage(summary, fail_under)
         return
     print_result(console, outcome, request_id)
     if outcome.status == "waiting_for_review":
@@ -144,7 +175,13 @@ def _finish(
 
 
 def _generate(
-    kind: RequestKind, target: str, base_url: str, requirements: list[str], options: RunOptions, quiet: bool
+    kind: RequestKind,
+    target: str,
+    base_url: str,
+    requirements: list[str],
+    options: RunOptions,
+    quiet: bool,
+    fail_under: float | None,
 ) -> None:
     """Store the request, run it with a live view, and print the result."""
     settings = Settings()
@@ -165,7 +202,7 @@ def _generate(
     console.print(f"Request [bold]{request_id}[/]", highlight=False)
     started = time.perf_counter()
     outcome = _run(execute(settings, request_id, context, start=start, quiet=quiet))
-    _finish(settings, request_id, context, outcome, options.review, started)
+    _finish(settings, request_id, context, outcome, options.review, started, fail_under)
 
 
 def _options(out: Path, review: bool, max_attempts: int, workers: int, recon_timeout: float) -> RunOptions:
@@ -188,7 +225,21 @@ RequirementOption = Annotated[
     list[str] | None, typer.Option("--requirement", "-r", help="A requirement in plain language (repeat).")
 ]
 RequirementsFileOption = Annotated[
-    list[Path] | None, typer.Option("--requirements-file", help="A file with one requirement per line.")
+    list[Path] | None,
+    typer.Option(
+        "--requirements-file",
+        help="One requirement per line (# comments), or a Gherkin .feature file: one per scenario (repeat).",
+    ),
+]
+FailUnderOption = Annotated[
+    float | None,
+    typer.Option(
+        "--fail-under",
+        min=0,
+        max=100,
+        metavar="PCT",
+        help="Exit 4 when fewer than PCT % of the requirements are covered by a test.",
+    ),
 ]
 ReviewOption = Annotated[bool, typer.Option("--review", help="Stop for a human review before storing.")]
 AttemptsOption = Annotated[int, typer.Option(help="Regeneration passes for broken tests.")]
@@ -211,12 +262,13 @@ def generate_api(
     workers: WorkersOption = 2,
     quiet: QuietOption = False,
     recon_timeout: ReconTimeoutOption = 10.0,
+    fail_under: FailUnderOption = None,
 ) -> None:
     """Explore an API from its OpenAPI spec and write a validated pytest + httpx suite."""
+    requirements = _requirements(requirement or [], requirements_file or [], fail_under)
     options = _options(out, review, max_attempts, workers, recon_timeout)
-    requirements = _requirements(requirement or [], requirements_file or [])
     target = str(Path(spec).expanduser().resolve()) if "://" not in spec and Path(spec).exists() else spec
-    _generate("api", target, base_url, requirements, options, quiet)
+    _generate("api", target, base_url, requirements, options, quiet, fail_under)
 
 
 @generate_app.command("ui")
@@ -230,11 +282,12 @@ def generate_ui(
     workers: WorkersOption = 2,
     quiet: QuietOption = False,
     recon_timeout: ReconTimeoutOption = 10.0,
+    fail_under: FailUnderOption = None,
 ) -> None:
     """Explore a page in Chromium and write a validated pytest + Playwright suite for its requirements."""
+    requirements = _requirements(requirement or [], requirements_file or [], fail_under)
     options = _options(out, review, max_attempts, workers, recon_timeout)
-    requirements = _requirements(requirement or [], requirements_file or [])
-    _generate("ui", url, "", requirements, options, quiet)
+    _generate("ui", url, "", requirements, options, quiet, fail_under)
 
 
 def _stored_context(settings: Settings, request_id: str) -> tuple[Context, bool]:
@@ -251,14 +304,17 @@ def _stored_context(settings: Settings, request_id: str) -> tuple[Context, bool]
 
 
 @app.command()
-def resume(request_id: Annotated[str, typer.Argument(help="The id printed when the run started.")]) -> None:
+def resume(
+    request_id: Annotated[str, typer.Argument(help="The id printed when the run started.")],
+    fail_under: FailUnderOption = None,
+) -> None:
     """Continue a run that was stopped or killed, from its last checkpoint."""
     settings = Settings()
     migrate(settings.sqlalchemy_url)
     context, review = _stored_context(settings, request_id)
     started = time.perf_counter()
     outcome = _run(execute(settings, request_id, context))
-    _finish(settings, request_id, context, outcome, review, started)
+    _finish(settings, request_id, context, outcome, review, started, fail_under)
 
 
 @app.command("review")
@@ -266,6 +322,7 @@ def review_command(
     request_id: Annotated[str, typer.Argument(help="A run waiting for review.")],
     approve: Annotated[bool, typer.Option("--approve/--reject", help="Store the suite, or not.")] = True,
     comment: Annotated[str, typer.Option(help="What the reviewer says.")] = "",
+    fail_under: FailUnderOption = None,
 ) -> None:
     """Answer the review of a run that stopped for it, and let it finish."""
     settings = Settings()
@@ -273,7 +330,7 @@ def review_command(
     context, _ = _stored_context(settings, request_id)
     started = time.perf_counter()
     outcome = _run(execute(settings, request_id, context, resume={"approved": approve, "comment": comment}))
-    _finish(settings, request_id, context, outcome, False, started)
+    _finish(settings, request_id, context, outcome, False, started, fail_under)
 
 
 @app.command("list")

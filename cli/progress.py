@@ -11,7 +11,11 @@ from graph.runner import NodeEvent
 
 
 def _counts(event: NodeEvent) -> str:
-    return ", ".join(f"{k} {v}" for k, v in event.counts.items())
+    counts: dict[str, int | str] = dict(event.counts)
+    if "requirements total" in counts:  # as covered/total, like the result table
+        covered = counts.pop("requirements covered", 0)
+        counts["requirements covered"] = f"{covered}/{counts.pop('requirements total')}"
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
 
 
 class NodeProgress:

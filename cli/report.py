@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from graph.runner import RunOutcome
@@ -24,7 +25,8 @@ def _figures(summary: dict) -> Table:
         ("flaky (dropped)", summary.get("tests_flaky", 0)),
         ("duplicates removed", summary.get("duplicates_removed", 0)),
         ("findings (suspected defects)", summary.get("findings_count", 0)),
-        ("tests saved", summary.get("tests_saved", 0)),
+        ("tests saved (ran against the target)", summary.get("tests_saved", 0)),
+        ("tests skipped (saved, did not run)", summary.get("tests_skipped", 0)),
         (
             "requirements covered",
             f"{summary.get('requirements_covered', 0)} / {summary.get('requirements_total', 0)}",
@@ -48,7 +50,10 @@ def _requirements(requirements: Sequence[dict]) -> Table:
     for entry in requirements:
         detail = "\n".join(entry["test_ids"]) if entry["covered"] else entry["reason"]
         table.add_row(
-            entry["requirement_id"], entry["text"], "yes" if entry["covered"] else "[red]no[/]", detail
+            entry["requirement_id"],
+            escape(entry["text"]),
+            "yes" if entry["covered"] else "[red]no[/]",
+            escape(detail),
         )
     return table
 
@@ -59,15 +64,36 @@ def _findings(findings: Sequence[dict]) -> Table:
         table.add_column(column, overflow="fold")
     for finding in findings:
         table.add_row(
-            f"{finding['title']}\n[dim]{finding['test_id']}[/]", finding["message"].splitlines()[0][:300]
+            f"{escape(finding['title'])}\n[dim]{escape(finding['test_id'])}[/]",
+            escape(finding["message"].splitlines()[0][:300]),
         )
     return table
+
+
+def _skipped(reasons: dict[str, int]) -> Table:
+    table = Table(title="Skipped: in the suite, but not checked against the target")
+    table.add_column("why", overflow="fold")
+    table.add_column("tests", justify="right")
+    for reason, count in reasons.items():
+        table.add_row(escape(reason), str(count))
+    return table
+
+
+def _print_broken(console: Console, reasons: dict[str, str]) -> None:
+    """One line per test that is still broken, so none of them goes unexplained."""
+    console.print(f"[bold]Still broken, left out of the suite ({len(reasons)}):[/]")
+    for test_id, reason in reasons.items():
+        console.print(f"  broken {escape(test_id)}: {escape(reason)}", highlight=False, soft_wrap=True)
 
 
 def print_summary(console: Console, result: dict, wall_time_s: float | None = None) -> None:
     console.print(_figures(result))
     if result.get("requirements"):
         console.print(_requirements(result["requirements"]))
+    if result.get("skip_reasons"):
+        console.print(_skipped(result["skip_reasons"]))
+    if result.get("broken_reasons"):
+        _print_broken(console, result["broken_reasons"])
     if result.get("findings"):
         console.print(_findings(result["findings"]))
     if result.get("out_dir"):
@@ -106,10 +132,11 @@ def print_requests(console: Console, requests: Sequence[Request]) -> None:
 
 def print_request(console: Console, request: Request, tests: Sequence[TestCase]) -> None:
     console.print(
-        f"[bold]{request.request_id}[/] {request.kind} {request.target} — {request.status}", highlight=False
+        f"[bold]{request.request_id}[/] {request.kind} {escape(request.target)} — {request.status}",
+        highlight=False,
     )
     if request.error_message:
-        console.print(f"[red]error:[/] {request.error_message}", highlight=False)
+        console.print(f"[red]error:[/] {escape(request.error_message)}", highlight=False)
     if request.result_summary:
         print_summary(console, request.result_summary)
     table = Table(title="Tests")

@@ -83,7 +83,10 @@ def node_counts(update: Any) -> dict[str, int]:
                 counts[verdict] = counts.get(verdict, 0) + 1
         elif key == "api" and value is not None:
             counts["operations"] = len(value.operations)
-        elif isinstance(value, list) and key not in ("to_validate", "repaired", "requirements"):
+        elif key == "summary" and isinstance(value, ResultSummary):  # the figure the result table shows
+            counts["requirements covered"] = value.requirements_covered
+            counts["requirements total"] = value.requirements_total
+        elif isinstance(value, list) and key not in ("to_validate", "repaired", "requirements", "coverage"):
             counts[key] = len(value)
     return counts
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from graph.state import State
 from tools.suite_analysis import (
-    DELIVERED,
     exact_hash,
     findings_of,
     remove_duplicates,
@@ -32,7 +31,7 @@ def optimization(state: State) -> dict:
         tests_flaky=counts[Verdict.FLAKY],
         duplicates_removed=len(duplicates),
         findings_count=len(findings),
-        tests_saved=sum(1 for t in kept if verdicts[t.test_id].verdict in DELIVERED),
+        **ResultSummary.verdict_figures(verdicts[t.test_id] for t in kept),
         requirements_total=len(coverage),
         requirements_covered=sum(1 for c in coverage if c.covered),
         spec_coverage_exercised=len(spec.exercised),

@@ -13,7 +13,7 @@ from storage.engine import session_scope
 from storage.repository import TestCaseData, mark_completed, replace_test_cases
 from tools.runner import write_suite
 from tools.suite_analysis import DELIVERED
-from vocabulary.artefacts import GeneratedTest, ValidationResult
+from vocabulary.artefacts import GeneratedTest, ResultSummary, ValidationResult
 
 
 def persistence(state: State, runtime: Runtime[Context]) -> dict:
@@ -26,7 +26,8 @@ def persistence(state: State, runtime: Runtime[Context]) -> dict:
     out_dir = context.out_dir if context.out_dir and approved else None
     if out_dir:
         write_suite(Path(out_dir), delivered, state.support_files)
-    summary = state.summary.model_copy(update={"tests_saved": len(delivered), "out_dir": out_dir})
+    figures = ResultSummary.verdict_figures(verdicts[t.test_id] for t in stored)  # after review drops
+    summary = state.summary.model_copy(update={**figures, "out_dir": out_dir})
     result = {
         **summary.model_dump(),
         "findings": [f.model_dump() for f in state.findings],

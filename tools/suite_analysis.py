@@ -97,16 +97,26 @@ def requirement_coverage(
     kept: Sequence[GeneratedTest],
     verdicts: dict[str, ValidationResult],
 ) -> list[RequirementCoverage]:
-    """A requirement is covered when at least one of its tests is delivered (passing or a finding)."""
+    """A requirement is covered when at least one of its tests ran to a verdict (passing or a finding).
+
+    A test that skipped checked nothing: its requirement stays uncovered, with the skip's reason.
+    """
     delivered: dict[str, list[str]] = {}
+    skipped: dict[str, str] = {}
     for test in kept:
-        if verdicts.get(test.test_id) and verdicts[test.test_id].verdict in DELIVERED:
-            for requirement_id in test.requirement_ids:
+        verdict = verdicts.get(test.test_id)
+        if verdict is None:
+            continue
+        for requirement_id in test.requirement_ids:
+            if verdict.verdict in (Verdict.PASSED, Verdict.FINDING):
                 delivered.setdefault(requirement_id, []).append(test.test_id)
+            elif verdict.verdict is Verdict.SKIPPED:
+                skipped.setdefault(requirement_id, f"its test skipped: {verdict.message.strip()}")
     coverage = []
     for entry in planned:
         test_ids = delivered.get(entry.requirement_id, [])
-        reason = entry.reason or ("" if test_ids else "its test could not be made to run")
+        unrun = skipped.get(entry.requirement_id, "its test could not be made to run")
+        reason = entry.reason or ("" if test_ids else unrun)
         coverage.append(
             entry.model_copy(update={"covered": bool(test_ids), "test_ids": test_ids, "reason": reason})
         )

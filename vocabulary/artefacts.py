@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -136,9 +138,32 @@ class ResultSummary(BaseModel):
     tests_flaky: int = 0
     duplicates_removed: int = 0
     findings_count: int = 0
-    tests_saved: int = 0
+    tests_saved: int = 0  # in the suite and checked against the target: passed, or kept as a finding
+    tests_skipped: int = 0  # in the suite but skipped during validation, so not checked
+    skip_reasons: dict[str, int] = Field(default_factory=dict)  # why they skipped → how many
+    broken_reasons: dict[str, str] = Field(default_factory=dict)  # test_id → why it is still broken
     requirements_total: int = 0
     requirements_covered: int = 0
     spec_coverage_exercised: int = 0
     spec_coverage_total: int = 0
     out_dir: str | None = None
+
+    @staticmethod
+    def verdict_figures(results: Iterable[ValidationResult]) -> dict[str, Any]:
+        """tests_saved, tests_skipped, skip_reasons and broken_reasons of the kept tests' final verdicts."""
+        verdicts = list(results)
+        skipped = [_first_line(r.message) for r in verdicts if r.verdict is Verdict.SKIPPED]
+        return {
+            "tests_saved": sum(1 for r in verdicts if r.verdict in (Verdict.PASSED, Verdict.FINDING)),
+            "tests_skipped": len(skipped),
+            "skip_reasons": dict(Counter(skipped).most_common()),
+            "broken_reasons": {
+                r.test_id: _first_line(r.message) for r in verdicts if r.verdict is Verdict.BROKEN
+            },
+        }
+
+
+def _first_line(message: str, limit: int = 200) -> str:
+    """A message as one line a table can show: its first non-blank line, trimmed."""
+    line = next((part.strip() for part in message.splitlines() if part.strip()), "no reason given")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
