@@ -27,6 +27,8 @@ from vocabulary.api_model import (
     HttpMethod,
     JsonSchema,
     Link,
+    OAuthFlow,
+    OAuthFlowKind,
     Operation,
     Parameter,
     RequestBody,
@@ -41,6 +43,7 @@ _PARAMETER_LOCATIONS = ("path", "query", "header", "cookie")
 # OpenAPI says header parameters with these names SHALL be ignored (content and security describe them).
 _IGNORED_HEADER_PARAMETERS = frozenset({"accept", "content-type", "authorization"})
 _SCHEME_TYPES = ("http", "apiKey", "oauth2", "openIdConnect", "mutualTLS")
+_OAUTH_FLOWS: tuple[OAuthFlowKind, ...] = ("password", "clientCredentials", "authorizationCode", "implicit")
 
 # A recursive schema is expanded once inside itself; one level deeper the `$ref` becomes `{}` (any value).
 _MAX_REF_NESTING = 2
@@ -792,7 +795,30 @@ def _security_scheme(name: str, spec: dict[str, Any]) -> SecurityScheme:
                 f"apiKey security scheme '{name}' needs 'in' (header, query or cookie) and 'name'"
             )
         return SecurityScheme(name=name, type=kind, location=location, parameter_name=parameter_name)
+    if kind == "oauth2":
+        flows = _mapping(spec.get("flows"), f"flows of security scheme '{name}'")
+        return SecurityScheme(
+            name=name,
+            type=kind,
+            flows=[
+                _oauth_flow(flow_kind, _mapping(flow, f"{flow_kind} flow of security scheme '{name}'"))
+                for flow_kind, flow in flows.items()
+                if flow_kind in _OAUTH_FLOWS
+            ],
+        )
+    if kind == "openIdConnect":
+        discovery = _text(spec.get("openIdConnectUrl")) or None
+        return SecurityScheme(name=name, type=kind, openid_connect_url=discovery)
     return SecurityScheme(name=name, type=kind)
+
+
+def _oauth_flow(kind: OAuthFlowKind, flow: dict[str, Any]) -> OAuthFlow:
+    return OAuthFlow(
+        kind=kind,
+        token_url=_text(flow.get("tokenUrl")) or None,
+        authorization_url=_text(flow.get("authorizationUrl")) or None,
+        scopes=[_text(scope) for scope in _mapping(flow.get("scopes"), f"scopes of the {kind} flow")],
+    )
 
 
 def _servers(document: dict[str, Any], source: str) -> list[str]:

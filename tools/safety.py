@@ -69,6 +69,9 @@ _TMP_FIXTURES = {"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"}
 _MODE = re.compile(r"^[rwxabtU+]+$")
 _URL = re.compile(r"\b(?:https?|wss?)://([^/\s?#'\"<>\\]*)", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": "80", "ws": "80", "https": "443", "wss": "443"}
+# Keyword arguments holding what a request carries (body, query, headers): a URL there is data, not a target.
+_DATA_KEYWORDS = frozenset({"json", "data", "params", "headers", "cookies", "files", "content"})
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def check_test_code(code: str, *, allowed_hosts: set[str]) -> list[str]:
@@ -333,18 +336,119 @@ def _host_allowed(scheme: str, authority: str, allowed: set[str]) -> bool:
 
 
 def _urls(tree: ast.Module, allowed_hosts: set[str]) -> Iterator[tuple[int, str]]:
+    """URLs the code may send to: every URL-shaped string except docstrings and data carried by requests."""
     allowed = {host.lower() for host in allowed_hosts}
+    flow = _Flow(tree)
     skip = _docstrings(tree)
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Constant) or not isinstance(node.value, str) or id(node) in skip:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        elif isinstance(node, ast.JoinedStr | ast.BinOp) and not flow.inside_text(node):
+            text = flow.fold(node)  # the whole string, with names bound to constants filled in
+        else:
             continue
-        for match in _URL.finditer(node.value):
-            authority = match.group(1).rsplit("@", 1)[-1].lower()
-            # An empty or templated authority ("http://" + host, "http://{host}") is filled in at run time.
-            if not authority or "{" in authority:
-                continue
-            scheme = urlsplit(match.group(0)).scheme.lower()
+        found = list(_authorities(text))
+        if not found or id(node) in skip or flow.carried_as_data(node):
+            continue
+        for authority, scheme in found:
             if not _host_allowed(scheme, authority, allowed):
                 listed = ", ".join(sorted(allowed)) or "none"
                 message = f"URL host {authority!r} is not an allowed target (allowed: {listed})"
                 yield node.lineno, f"line {node.lineno}: {message}"
+
+
+def _authorities(text: str) -> Iterator[tuple[str, str]]:
+    """(authority, scheme) of each URL in a text whose host is written out."""
+    for match in _URL.finditer(text):
+        authority = match.group(1).rsplit("@", 1)[-1].lower()
+        # An empty or templated authority ("http://" + host, "http://{host}") is filled in at run time.
+        if authority and "{" not in authority:
+            yield authority, urlsplit(match.group(0)).scheme.lower()
+
+
+class _Flow:
+    """Where string values go: into the data a request carries, or anywhere else (a destination)."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self._parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        self._uses: dict[str, list[ast.Name]] = {}
+        self._values: dict[str, list[ast.expr | None]] = {}  # what each binding of a name assigns, if known
+        self._exported: set[int] = set()  # names bound where other code reads them: module or class level
+        for node in ast.walk(tree):
+            if isinstance(node, ast.arg):  # a parameter: its value comes at run time
+                self._values.setdefault(node.arg, []).append(None)
+            if not isinstance(node, ast.Name):
+                continue
+            if isinstance(node.ctx, ast.Load):
+                self._uses.setdefault(node.id, []).append(node)
+                continue
+            parent = self._parents.get(id(node))
+            assigned = isinstance(parent, ast.Assign | ast.AnnAssign | ast.NamedExpr)
+            self._values.setdefault(node.id, []).append(parent.value if assigned else None)
+            scope = next((a for a in self._ancestors(node) if isinstance(a, _SCOPES)), None)
+            if scope is None or isinstance(scope, ast.ClassDef):
+                self._exported.add(id(node))
+
+    def _ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
+        while (node := self._parents.get(id(node))) is not None:
+            yield node
+
+    def inside_text(self, node: ast.AST) -> bool:
+        """Whether a string expression is a part of a larger one (judged as a whole there)."""
+        return isinstance(self._parents.get(id(node)), ast.JoinedStr | ast.FormattedValue | ast.BinOp)
+
+    def fold(self, node: ast.expr, depth: int = 0) -> str:
+        """A string expression's text; parts not known statically become "{}" (a run-time value)."""
+        match node:
+            case ast.Constant(value=str(text)):
+                return text
+            case ast.JoinedStr(values=values):
+                return "".join(self.fold(value, depth) for value in values)
+            case ast.FormattedValue(value=value):
+                return self.fold(value, depth)
+            case ast.BinOp(op=ast.Add(), left=left, right=right):
+                return self.fold(left, depth) + self.fold(right, depth)
+            case ast.Name(id=name) if depth < 5 and len(values := self._values.get(name, [])) == 1:
+                # A name bound exactly once, to a value we can read, stands for that value.
+                return self.fold(values[0], depth + 1) if values[0] is not None else "{}"
+        return "{}"
+
+    def carried_as_data(self, node: ast.AST, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether a value only ends up in what requests carry (json=, params=, headers=…), compared or
+        cited in an assertion message, so a URL in it is content and not a place the code sends to."""
+        child = node
+        for parent in self._ancestors(node):
+            match parent:
+                case ast.keyword(arg=arg) if arg in _DATA_KEYWORDS:
+                    return True
+                case ast.Compare():
+                    return True
+                case ast.Assert(msg=message) if child is message:
+                    return True
+                case ast.Assign(targets=targets, value=value) if child is value:
+                    return all(self._only_data(target, seen) for target in targets)
+                case ast.AnnAssign(target=target, value=value):
+                    return child is value and self._only_data(target, seen)
+                case ast.NamedExpr(target=target):
+                    if not self._only_data(target, seen):
+                        return False  # and if it is data there, the expression's own value goes on
+                case ast.Subscript(ctx=ast.Store() | ast.Del()):
+                    return True  # `payload["url"] = …` writes into payload; it sends nothing anywhere
+                case ast.Dict() | ast.List() | ast.Tuple() | ast.Set() | ast.Starred() | ast.Subscript():
+                    pass  # a part of a container is carried wherever the container goes
+                case ast.JoinedStr() | ast.FormattedValue() | ast.BinOp():
+                    pass  # so is a part of a string built from it
+                case _:
+                    return False
+            child = parent
+        return False
+
+    def _only_data(self, target: ast.expr, seen: frozenset[str]) -> bool:
+        """Whether every use of an assigned variable is data; module and class attributes never are."""
+        while isinstance(target, ast.Subscript):  # payload["url"] = …: the value goes where payload goes
+            target = target.value
+        if not isinstance(target, ast.Name) or id(target) in self._exported:
+            return False
+        if target.id in seen:
+            return True  # a cycle adds no new place the value can reach
+        return all(self.carried_as_data(use, seen | {target.id}) for use in self._uses.get(target.id, []))

@@ -62,6 +62,18 @@ class ResponseSpec(BaseModel):
     model_config = {"populate_by_name": True}
 
 
+OAuthFlowKind = Literal["password", "clientCredentials", "authorizationCode", "implicit"]
+
+
+class OAuthFlow(BaseModel):
+    """One OAuth2 flow of a scheme: where its tokens come from and the scopes it offers."""
+
+    kind: OAuthFlowKind
+    token_url: str | None = None  # as written in the spec: may be relative to the server URL
+    authorization_url: str | None = None
+    scopes: list[str] = Field(default_factory=list)
+
+
 class SecurityScheme(BaseModel):
     """A security scheme from components.securitySchemes."""
 
@@ -70,6 +82,11 @@ class SecurityScheme(BaseModel):
     scheme: str | None = None  # http: "bearer" / "basic"
     location: Literal["header", "query", "cookie"] | None = None  # apiKey
     parameter_name: str | None = None  # apiKey: header/query/cookie name
+    flows: list[OAuthFlow] = Field(default_factory=list)  # oauth2
+    openid_connect_url: str | None = None  # openIdConnect: the discovery document
+
+    def flow(self, kind: OAuthFlowKind) -> OAuthFlow | None:
+        return next((f for f in self.flows if f.kind == kind), None)
 
 
 class Operation(BaseModel):

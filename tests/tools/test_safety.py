@@ -139,3 +139,59 @@ def test_support_modules_may_define_fixtures_but_not_run_processes() -> None:
     [problem] = check_module(foreign, allowed_hosts=HOSTS)
     assert "'example.com' is not an allowed target" in problem
     assert check_module("def broken(:\n", allowed_hosts=HOSTS) == ["syntax error at line 1: invalid syntax"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'client.post("/albums", json={"coverUrls": ["https://example.com/a.png"], "title": "x"})',
+        'client.get("/albums", params={"next": "https://example.com/p/2"}, headers={"Referer": "https://example.com"})',
+        """
+        album = {"homepage": "https://example.com/band"}
+        album["links"] = ["https://example.org/tour"]
+        response = client.put("/albums/1", json=album)
+        assert response.json()["homepage"] == album["homepage"]
+        """,
+        """
+        body = client.get("/albums/1").json()
+        assert body["homepage"] == "https://example.com/band", "expected /homepage == 'https://example.com/band'"
+        assert "https://example.org/tour" in body["links"]
+        """,
+        'client.post("/uploads", data={"source": "https://example.com/raw"}, files={"f": b"x"})',
+    ],
+)
+def test_urls_in_the_data_a_request_carries_are_not_targets(body: str) -> None:
+    assert check_test_code(_test_code(body), allowed_hosts=HOSTS) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'target = "http://evil.example.com/steal"\nclient.get(target)',
+        'host = "evil.example.com"\nclient.get(f"http://{host}/steal")',
+        'client.get("http://evil.example.com" + "/steal")',
+        'album = {"callback": "http://evil.example.com/hook"}\nclient.post(album["callback"])',
+        'urls = ["http://evil.example.com/a"]\nfor url in urls:\n    client.get(url)',
+        'with httpx.Client(base_url="http://evil.example.com") as other:\n    other.get("/a")',
+        'url = "http://evil.example.com/a"\nhttpx.request("GET", url, json={"ok": True})',
+        'page.goto(url := "http://evil.example.com/login")',
+        'client.post("/a", json=client.get("http://evil.example.com/secret").json())',
+        'class Target:\n    url = "http://evil.example.com/a"\nclient.get(Target.url)',
+    ],
+)
+def test_sends_to_a_foreign_host_through_variables_are_caught(body: str) -> None:
+    problems = check_test_code(_test_code(body, params="client, page"), allowed_hosts=HOSTS)
+    assert any("'evil.example.com' is not an allowed target" in line for line in problems), problems
+
+
+def test_a_module_level_url_counts_as_a_target_wherever_it_is_used() -> None:
+    settings = 'BASE_URL = "http://evil.example.com"\nPAYLOAD = {"url": "https://example.com"}\n'
+    problems = check_module(settings, allowed_hosts=HOSTS)
+    assert len(problems) == 2 and "'evil.example.com'" in problems[0], problems
+
+
+def test_a_parameter_is_not_mistaken_for_a_same_named_constant_elsewhere() -> None:
+    code = _test_code(
+        'host = "evil.example.com"\nassert host != "x"\n\ndef fetch(host):\n    client.get(f"http://{host}/a")'
+    )
+    assert check_test_code(code, allowed_hosts=HOSTS) == []

@@ -1,9 +1,15 @@
 """Fixtures of the generated suite: where the API is, and clients with and without credentials.
 
 Credentials come from environment variables, never from the suite's files:
-  TESTOPS_API_TOKEN                        bearer token (http bearer schemes)
-  TESTOPS_API_USERNAME / TESTOPS_API_PASSWORD   http basic schemes
+  TESTOPS_API_TOKEN                        bearer token (http bearer, oauth2 and openIdConnect schemes)
+  TESTOPS_API_USERNAME / TESTOPS_API_PASSWORD   http basic schemes; for an OAuth2 password flow the suite
+                                           asks the flow's tokenUrl for a token with them, once per session
+  TESTOPS_OAUTH_CLIENT_ID / TESTOPS_OAUTH_CLIENT_SECRET   the OAuth2 client: sent with a password-flow
+                                           token request when set; a clientCredentials flow needs them
   TESTOPS_API_KEY                          apiKey schemes (header, query or cookie)
+  the same names ending in _2              a second identity, for `second_client` (ownership checks);
+                                           without them, a user the suite signs up through the API's
+                                           public sign-up (SIGN_UP: made-up name and password)
   TESTOPS_BASE_URL                         overrides the base URL the suite was generated for
   TESTOPS_REQUEST_TIMEOUT                  seconds per request (default 5)
 """
@@ -13,29 +19,134 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
-from suite_settings import BASE_URL, SECURED, SECURITY_SCHEMES
+from suite_settings import BASE_URL, SECURED, SECURITY_SCHEMES, SIGN_UP
+
+# Headers, query parameters and cookies that authenticate a client.
+Credentials = tuple[dict[str, str], dict[str, str], dict[str, str]]
 
 
-def _credentials() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
-    """Headers, query parameters and cookies for the first security scheme whose secret is set."""
-    for scheme in SECURITY_SCHEMES:
-        if scheme["type"] == "http" and scheme.get("scheme", "").lower() == "bearer":
-            if token := os.environ.get("TESTOPS_API_TOKEN"):
-                return {"Authorization": f"Bearer {token}"}, {}, {}
-        elif scheme["type"] == "http" and scheme.get("scheme", "").lower() == "basic":
-            user, password = os.environ.get("TESTOPS_API_USERNAME"), os.environ.get("TESTOPS_API_PASSWORD")
-            if user and password:
-                pair = base64.b64encode(f"{user}:{password}".encode()).decode()
-                return {"Authorization": f"Basic {pair}"}, {}, {}
-        elif scheme["type"] == "apiKey" and (key := os.environ.get("TESTOPS_API_KEY")):
-            place = {"header": 0, "query": 1, "cookie": 2}[scheme["in"]]
-            parts: tuple[dict[str, str], dict[str, str], dict[str, str]] = ({}, {}, {})
-            parts[place][scheme["name"]] = key
+class MissingCredentials(Exception):
+    """No security scheme of the API could be served from the environment; the message says what to set."""
+
+
+def _secret(name: str, identity: str) -> str | None:
+    return os.environ.get(f"TESTOPS_API_{name}{identity}") or None
+
+
+def _oauth_token(flow: dict[str, Any], grant: dict[str, str], base_url: str, timeout: float) -> str:
+    """An access token from the flow's tokenUrl (relative to the base URL), asked for as an app would."""
+    url = httpx.URL(base_url + "/").join(flow["tokenUrl"])
+    form = {**grant, "scope": " ".join(flow["scopes"])} if flow.get("scopes") else grant
+    try:
+        response = httpx.post(url, data=form, headers={"Accept": "application/json"}, timeout=timeout)
+        answer = response.json() if response.is_success else None
+    except (httpx.HTTPError, ValueError) as error:
+        raise MissingCredentials(f"asking {url} for a token failed: {error}") from error
+    token = answer.get("access_token") if isinstance(answer, dict) else None
+    if not isinstance(token, str) or not token:
+        raise MissingCredentials(
+            f"asking {url} for a token answered {response.status_code} without an access_token: "
+            f"{response.text[:200]}"
+        )
+    return token
+
+
+def _oauth_client(identity: str, *, shared: bool) -> dict[str, str]:
+    """client_id / client_secret of the OAuth2 client; a shared one serves every identity (password flow)."""
+    found = {}
+    for field in ("client_id", "client_secret"):
+        name = f"TESTOPS_OAUTH_{field.upper()}"
+        if value := os.environ.get(name + identity) or (os.environ.get(name) if shared else None):
+            found[field] = value
+    return found
+
+
+def _scheme_credentials(
+    scheme: dict[str, Any], base_url: str, timeout: float, identity: str
+) -> Credentials | str:
+    """Credentials for one scheme, or what to set for it; MissingCredentials when a token is refused."""
+    kind, http_scheme, flows = scheme["type"], scheme.get("scheme", "").lower(), scheme.get("flows", {})
+    user, password = _secret("USERNAME", identity), _secret("PASSWORD", identity)
+    login = f"TESTOPS_API_USERNAME{identity} and TESTOPS_API_PASSWORD{identity}"
+    bearer = (kind == "http" and http_scheme == "bearer") or kind in ("oauth2", "openIdConnect")
+    if bearer and (token := _secret("TOKEN", identity)):
+        return {"Authorization": f"Bearer {token}"}, {}, {}
+    if kind == "http" and http_scheme == "basic":
+        if user and password:
+            pair = base64.b64encode(f"{user}:{password}".encode()).decode()
+            return {"Authorization": f"Basic {pair}"}, {}, {}
+        return login
+    if kind == "apiKey":
+        if key := _secret("KEY", identity):
+            parts: Credentials = ({}, {}, {})
+            parts[{"header": 0, "query": 1, "cookie": 2}[scheme["in"]]][scheme["name"]] = key
             return parts
-    return {}, {}, {}
+        return f"TESTOPS_API_KEY{identity}"
+    wanted = [f"TESTOPS_API_TOKEN{identity}"] if bearer else []
+    if flow := flows.get("password"):
+        if user and password:
+            grant = {"grant_type": "password", "username": user, "password": password}
+            token = _oauth_token(flow, {**grant, **_oauth_client(identity, shared=True)}, base_url, timeout)
+            return {"Authorization": f"Bearer {token}"}, {}, {}
+        wanted.append(f"{login} (OAuth2 password flow at {flow['tokenUrl']})")
+    if flow := flows.get("clientCredentials"):
+        if len(client := _oauth_client(identity, shared=False)) == 2:
+            token = _oauth_token(flow, {"grant_type": "client_credentials", **client}, base_url, timeout)
+            return {"Authorization": f"Bearer {token}"}, {}, {}
+        wanted.append(f"TESTOPS_OAUTH_CLIENT_ID{identity} and TESTOPS_OAUTH_CLIENT_SECRET{identity}")
+    return " or ".join(wanted)
+
+
+def _credentials(base_url: str, timeout: float, identity: str = "") -> Credentials:
+    """Credentials for the first security scheme whose secrets are set for this identity ("" or "_2")."""
+    wanted: list[str] = []
+    refused: list[str] = []
+    for scheme in SECURITY_SCHEMES:
+        try:
+            found = _scheme_credentials(scheme, base_url, timeout, identity)
+        except MissingCredentials as error:
+            refused.append(str(error))  # another scheme may still work
+            continue
+        if not isinstance(found, str):
+            return found
+        if found:
+            wanted.append(found)
+    if refused:
+        raise MissingCredentials("; ".join(refused))
+    if not wanted:
+        raise MissingCredentials("none of its security schemes is one this suite can send")
+    raise MissingCredentials(f"set {' or '.join(dict.fromkeys(wanted))}")
+
+
+def _signed_up(base_url: str, timeout: float, reason: str) -> Credentials:
+    """A second user made through the API's own sign-up (SIGN_UP) and logged in by its password flow."""
+    if SIGN_UP is None:
+        pytest.skip(reason)
+    body = SIGN_UP["body"]
+    sent = {"data": body} if SIGN_UP["form"] else {"json": body}
+    grant = {
+        "grant_type": "password",
+        "username": body[SIGN_UP["username"]],
+        "password": body[SIGN_UP["password"]],
+    }
+    try:
+        # Its answer does not matter: a user an earlier run signed up logs in just as well.
+        httpx.post(f"{base_url}{SIGN_UP['path']}", **sent, timeout=timeout)
+        token = _oauth_token(
+            SIGN_UP["flow"], {**grant, **_oauth_client("_2", shared=True)}, base_url, timeout
+        )
+    except (httpx.HTTPError, MissingCredentials) as error:
+        pytest.skip(f"{reason}; signing one up at {SIGN_UP['path']} did not work: {error}")
+    return {"Authorization": f"Bearer {token}"}, {}, {}
+
+
+def _client(base_url: str, timeout: float, credentials: Credentials) -> httpx.Client:
+    headers, params, cookies = credentials
+    return httpx.Client(base_url=base_url, headers=headers, params=params, cookies=cookies, timeout=timeout)
 
 
 @pytest.fixture(scope="session")
@@ -51,14 +162,24 @@ def request_timeout() -> float:
 @pytest.fixture(scope="session")
 def client(base_url: str, request_timeout: float) -> Iterator[httpx.Client]:
     """A client that sends the configured credentials; tests needing them skip when none are set."""
-    headers, params, cookies = _credentials()
-    if SECURED and not (headers or params or cookies):
-        pytest.skip(
-            "the API requires credentials: set TESTOPS_API_TOKEN, TESTOPS_API_KEY or TESTOPS_API_USERNAME"
-        )
-    with httpx.Client(
-        base_url=base_url, headers=headers, params=params, cookies=cookies, timeout=request_timeout
-    ) as http:
+    try:
+        credentials = _credentials(base_url, request_timeout)
+    except MissingCredentials as missing:
+        if SECURED:
+            pytest.skip(f"the API requires credentials: {missing}")
+        credentials = ({}, {}, {})
+    with _client(base_url, request_timeout, credentials) as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def second_client(base_url: str, request_timeout: float) -> Iterator[httpx.Client]:
+    """A client acting as a second identity, for checks that one user cannot read or change another's data."""
+    try:
+        credentials = _credentials(base_url, request_timeout, identity="_2")
+    except MissingCredentials as missing:
+        credentials = _signed_up(base_url, request_timeout, f"a second identity is needed: {missing}")
+    with _client(base_url, request_timeout, credentials) as http:
         yield http
 
 
