@@ -324,13 +324,18 @@ def test_unknown_id_uses_a_large_integer(tasks_api: ApiModel) -> None:
     )
 
 
-def test_missing_token_calls_a_secured_get_without_credentials(tasks_api: ApiModel) -> None:
-    scenario = plan("Requests without a token are rejected with 401.", tasks_api)
-    (step,) = scenario.steps
-    operation = tasks_api.operation(step.operation_id)
-    assert operation is not None and operation.security and operation.method == "get"
-    assert not operation.path_parameters
-    assert (step.auth, step.expect.statuses, scenario.severity) == ("none", [401], "critical")
+def test_missing_token_calls_every_secured_operation_without_credentials(tasks_api: ApiModel) -> None:
+    # The claim is about requests in general: each secured operation gets its own anonymous call.
+    result = plan_requirement(
+        Requirement(requirement_id="R1", text="Requests without a token are rejected with 401."), tasks_api
+    )
+    assert not isinstance(result, Uncovered), result.reason
+    secured = {o.operation_id for o in tasks_api.operations if o.security}
+    assert {s.steps[-1].operation_id for s in result} == secured
+    for scenario in result:
+        step = scenario.steps[-1]
+        assert (step.auth, step.expect.statuses, scenario.severity) == ("none", [401], "critical")
+        assert all(earlier.auth == "valid" for earlier in scenario.steps[:-1])  # the item exists first
 
 
 def test_public_health_check_without_token(tasks_api: ApiModel) -> None:
@@ -431,9 +436,13 @@ def test_library_missing_api_key_on_an_item(library_api: ApiModel) -> None:
 
 
 def test_library_invalid_key_is_sent_in_the_schemes_header(library_api: ApiModel) -> None:
-    scenario = plan("Requests with an invalid API key are rejected with 401.", library_api)
-    (step,) = scenario.steps
-    assert step.auth == "none" and step.headers == {"X-API-Key": "invalid-key"}
+    result = plan_requirement(
+        Requirement(requirement_id="R1", text="Requests with an invalid API key are rejected with 401."),
+        library_api,
+    )
+    assert not isinstance(result, Uncovered), result.reason
+    checked = [s.steps[-1] for s in result]
+    assert checked and all(s.auth == "none" and s.headers == {"X-API-Key": "invalid-key"} for s in checked)
 
 
 def test_library_duplicate_is_created_twice(library_api: ApiModel) -> None:

@@ -1,0 +1,437 @@
+"""What the answer must be: statuses, field values, counts, filters, listed fields and values kept."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from typing import Any
+
+from generators.api.reading.lexicon import (
+    ACCEPTANCE,
+    COUNT_UNITS,
+    LENGTH_UNITS,
+    REFUSAL,
+    STATUS_CUES,
+    Fields,
+    Lexicon,
+    items_pointer,
+    key_of,
+    typed,
+)
+from generators.api.reading.model import MAX_SEEDS, Reading
+from generators.api.reading.view import (
+    ClaimView,
+    boundary_of,
+    comparator_at,
+    field_at,
+    in_parentheses,
+    json_literal,
+    literal_value,
+    noun_follows,
+    number_at,
+    status_phrase_at,
+    value_of,
+)
+from vocabulary.claims import Comparison, FieldCheck, Ref
+
+_STILL = frozenset({"still", "unchanged", "remains", "remain", "stays", "stay", "untouched", "intact"})
+_HEADER = re.compile(r"[A-Z][A-Za-z]+(?:-[A-Z][A-Za-z]+)+\s*:")
+_NOT_THIS = frozenset({"never", "not", "instead", "rather", "nor"})
+_PLACEHOLDER = re.compile(r"<[^<>]{1,40}>|\{[^{}]{1,40}\}")
+
+
+# -- the outcome ----------------------------------------------------------------------------------------
+
+
+def read_outcome(view: ClaimView, lexicon: Lexicon, reading: Reading) -> None:
+    """Read what the answer must be into `reading.outcome` (and counts, filters, seeds)."""
+    boundary = boundary_of(view)
+    outcome = reading.outcome
+    operation = reading.action.operation
+    source = reading.claim.requirement_id
+    _statuses(view, lexicon, reading, boundary)
+    outputs = lexicon.errors(operation, outcome.statuses) if outcome.refused else lexicon.outputs(operation)
+    still = any(view.tokens[i].lower in _STILL for i in range(boundary, len(view.tokens)))
+    target = outcome.after_checks if still and operation.path.endswith("}") else outcome.checks
+    for index in range(boundary, len(view.tokens)):
+        token = view.tokens[index]
+        if index in view.used:
+            continue
+        literal = (
+            token.value
+            if token.kind == "json"
+            else json_literal(str(token.value))
+            if token.kind == "code"
+            else None
+        )
+        if isinstance(literal, dict):
+            for name, raw in literal.items():
+                pointer = outputs.by_key.get(key_of(name))
+                if pointer is None:
+                    reading.notes.append(f"'{name}' is not a documented field of the answer")
+                    continue
+                target += _value_checks(pointer, raw, source)
+            view.used.add(index)
+        elif token.kind == "code" and (
+            pair := re.fullmatch(r"\s*\"?([\w.-]{1,80})\"?\s*[:=]\s*(.{1,200}?)\s*", str(token.value))
+        ):
+            pointer = outputs.by_key.get(key_of(pair.group(1)))
+            value = literal_value(pair.group(2), outputs.schemas[pointer]) if pointer else []
+            if pointer and value:
+                target.append(FieldCheck(pointer=pointer, op="==", value=value[0], source=source))
+                view.used.add(index)
+    _headers(view, reading, boundary)
+    _count(view, lexicon, reading, boundary)
+    _paired_values(view, outputs, reading, boundary, target)
+    _inclusion(view, outputs, reading, boundary)
+    if still and operation.path.endswith("}") and not outcome.after_checks and reading.state:
+        outcome.after_checks = [
+            FieldCheck(pointer=f"/{k}", op="==", value=v, source=source) for k, v in reading.state.items()
+        ]
+
+
+def _headers(view: ClaimView, reading: Reading, boundary: int) -> None:
+    """A response header the outcome names ("a Location header", `WWW-Authenticate: Bearer`): the scenario IR
+    asserts bodies and statuses only, so the claim says it cannot be checked instead of passing it by."""
+    for index in range(boundary, len(view.tokens)):
+        token = view.tokens[index]
+        named = token.lower in ("header", "headers") and index > boundary
+        written = token.kind in ("code", "quoted") and _HEADER.match(str(token.value))
+        if named or written:
+            shown = (
+                str(token.value)
+                if written
+                else " ".join(t.text for t in view.tokens[max(boundary, index - 2) : index + 1])
+            )
+            reading.unreadable.append(f"cannot check the response header in '{shown}'")
+            return
+
+
+def _value_checks(pointer: str, value: Any, source: str) -> list[FieldCheck]:
+    """`== value`; for a text with placeholders ("Task <id> not found") the literal parts it contains."""
+    if not isinstance(value, str) or not _PLACEHOLDER.search(value):
+        return [FieldCheck(pointer=pointer, op="==", value=value, source=source)]
+    parts = [p.strip() for p in _PLACEHOLDER.split(value) if len(p.strip()) >= 3]
+    return [FieldCheck(pointer=pointer, op="contains", value=p, source=source) for p in parts]
+
+
+def _statuses(view: ClaimView, lexicon: Lexicon, reading: Reading, boundary: int) -> None:
+    """Status codes the outcome states (not ruled out, not a count), else refusal or success words."""
+    outcome = reading.outcome
+    documented = {int(r.status) for r in reading.action.operation.responses if r.status.isdigit()}
+    for index in range(len(view.tokens)):
+        token = view.tokens[index]
+        if token.kind != "number" or not isinstance(token.value, int) or not 100 <= token.value <= 599:
+            continue
+        units = LENGTH_UNITS | COUNT_UNITS
+        if (
+            index in view.used
+            or view.word(index + 1) in units
+            or view.word(index + 1) in ("-", "+")
+            and view.word(index + 2) in units | {"", "character"}
+            or lexicon.noun_at(view.keys, index + 1)
+        ):
+            continue
+        cued = view.word(index - 1) in STATUS_CUES or view.word(index - 2) in ("status", "code", "http")
+        phrase = status_phrase_at(view, index + 1) == token.value
+        if in_parentheses(view, index) and index < boundary or view.near(index, _NOT_THIS, before=2):
+            continue
+        if index >= boundary or (cued or phrase or token.value in documented) and not outcome.statuses:
+            if token.value not in outcome.statuses:
+                outcome.statuses.append(token.value)
+            view.used.add(index)
+    if outcome.statuses:
+        return
+    for index in range(boundary, len(view.tokens)):
+        status = status_phrase_at(view, index)
+        if status and status >= 200 and status != 200 or status == 200 and view.tokens[index].text == "OK":
+            outcome.statuses.append(status)
+            return
+    negated_acceptance = any(
+        view.near(i, _NOT_THIS | {"cannot", "can't", "mustn't", "won't"}, before=3)
+        for word in ACCEPTANCE
+        for i in view.positions.get(word, [])[:50]
+    )
+    refused = (
+        view.has(REFUSAL - {"no", "not", "error"})
+        or negated_acceptance
+        or re.search(
+            r"\b(?:no\s+way|not\s+(?:be\s+)?(?:allowed|possible|accepted|permitted)|cannot|can't)\b",
+            view.claim.text,
+            re.IGNORECASE,
+        )
+    )
+    if refused:
+        outcome.status_class = "4xx"
+    elif view.has(ACCEPTANCE, boundary) or _can_be_done(view) or _returns_a_resource(view, lexicon, boundary):
+        outcome.status_class = "2xx"
+
+
+def _returns_a_resource(view: ClaimView, lexicon: Lexicon, boundary: int) -> bool:
+    """ "returns a User", "will return the created Comment", "optional fields: bio": an answer of the spec.
+
+    Only when the noun ends the claim: "returns articles ordered by date" says more than a success.
+    """
+    schemas = {key_of(name) for name in lexicon.api.schemas}
+    last = len(view.tokens) - 1
+    for index in view.markers:
+        if index < boundary - 1:
+            continue
+        for ahead in range(max(index + 1, last - 1), min(index + 5, last + 1)):
+            if (
+                (view.keys[ahead],) in schemas
+                or key_of(view.tokens[ahead].text) in schemas
+                or noun_follows(view, ahead)
+            ):
+                return True
+    return view.has(frozenset({"optional"})) and view.has(frozenset({"field", "fields"}))
+
+
+def _can_be_done(view: ClaimView) -> bool:
+    """ "Each booking can be retrieved by its id": a modal before the action says the call succeeds."""
+    action = view.action_index
+    return (
+        action is not None and action > 0 and view.has(frozenset({"can", "may"}), max(0, action - 3), action)
+    )
+
+
+def _count(view: ClaimView, lexicon: Lexicon, reading: Reading, boundary: int) -> None:
+    """ "no more than 5 entries", "5 tasks or fewer", "length ≤ 5": a length check, enough items first."""
+    operation = reading.action.operation
+    pointer = items_pointer(operation)
+    if operation.method != "get" or operation.path.endswith("}") or pointer is None:
+        return
+    stored = _stored(view, boundary)
+    for index in range(boundary, len(view.tokens)):
+        number = number_at(view, index)
+        if number is None or index in view.used or not isinstance(number, int):
+            continue
+        comparator = comparator_at(view, index)
+        counted = (
+            view.word(index + 1) in COUNT_UNITS
+            or lexicon.noun_at(view.keys, index + 1)
+            or view.has(frozenset({"length", "size", "count"}), max(0, index - 3), index)
+        )
+        if not counted or comparator in ("more", "less"):
+            continue
+        if comparator == "exact":
+            if not _stored_at(view, index):
+                reading.notes.append(f"an exact count of {number} depends on what else the service holds")
+            continue
+        op: Comparison = "len<=" if comparator == "most" else "len>="
+        reading.outcome.checks.append(
+            FieldCheck(pointer=pointer, op=op, value=number, source=reading.claim.requirement_id)
+        )
+        view.used.add(index)
+        wanted = max(stored or 0, number + 1 if op == "len<=" else number)
+        if wanted > MAX_SEEDS:
+            reading.notes.append(f"{wanted} items would have to be created first")
+            reading.outcome.checks.pop()
+            continue
+        reading.seeds = [{} for _ in range(wanted)]
+        return
+
+
+def _stored_at(view: ClaimView, index: int) -> bool:
+    return view.word(index + 2) in ("stored", "exist", "exists") or view.word(index - 1) in (
+        "hold",
+        "holds",
+        "with",
+        "given",
+    )
+
+
+def _stored(view: ClaimView, boundary: int) -> int | None:
+    """ "with eight tasks stored", "given more than five tasks exist": how many items the scene holds."""
+    for index in range(len(view.tokens)):
+        number = number_at(view, index)
+        if number is None or not isinstance(number, int) or view.tokens[index].kind == "call":
+            continue
+        stored = view.word(index + 2) in ("stored", "exist", "exists") or view.word(index - 1) in (
+            "hold",
+            "holds",
+            "with",
+            "given",
+        )
+        if stored and view.word(index + 1) not in LENGTH_UNITS:
+            comparator = comparator_at(view, index)
+            return number + 1 if comparator == "more" else number
+    return None
+
+
+def _paired_values(
+    view: ClaimView, outputs: Fields, reading: Reading, boundary: int, target: list[FieldCheck]
+) -> None:
+    """Field names next to values in the outcome ("priority 3", "status = open", "3 as the priority")."""
+    source = reading.claim.requirement_id
+    claimed = {c.pointer for c in target}
+    values = [
+        i for i in range(boundary, len(view.tokens)) if i not in view.used and _is_value(view, i, outputs)
+    ]
+    for index in range(boundary, len(view.tokens)):
+        if index in view.used:
+            continue
+        found = field_at(view, outputs, index)
+        if found is None:
+            continue
+        pointer, size = found
+        schema = outputs.schemas[pointer]
+        window = values[bisect_left(values, index - 5) : bisect_right(values, index + size + 3)]
+        candidates = [v for v in window if v not in view.used]
+        candidates.sort(key=lambda v: (v < index, abs(v - index)))
+        for value_index in candidates:
+            value = value_of(view.tokens[value_index], schema)
+            if value and pointer not in claimed:
+                if view.near(value_index, frozenset({"echo", "echoes"}), before=6) or pointer == "/items":
+                    continue
+                target += _value_checks(pointer, value[0], source)
+                claimed.add(pointer)
+                view.used.update({index, value_index})
+                break
+    for index in values:
+        token = view.tokens[index]
+        if index in view.used or token.kind == "number":
+            continue
+        text = str(token.value if token.kind != "word" else token.text)
+        owners = [p for p in outputs.enum_fields(text) if p not in claimed and p.count("/") == 1]
+        if len(owners) == 1 and not view.near(index, frozenset({"not"}), before=2):
+            target.append(
+                FieldCheck(
+                    pointer=owners[0],
+                    op="==",
+                    value=typed(text, outputs.schemas[owners[0]])[0],
+                    source=source,
+                )
+            )
+            claimed.add(owners[0])
+            view.used.add(index)
+    _echoes(view, reading, values, claimed, target)
+    _filter(view, reading, target)
+
+
+def _echoes(
+    view: ClaimView, reading: Reading, values: list[int], claimed: set[str], target: list[FieldCheck]
+) -> None:
+    """ "created with priority 5 … comes back with the integer 5": a lone value equal to one value sent."""
+    for index in values:
+        token = view.tokens[index]
+        if index in view.used or token.kind not in ("number", "quoted"):
+            continue
+        sent = [n for n, v in reading.action.body.items() if v == token.value and f"/{n}" not in claimed]
+        if len(sent) == 1:
+            target.append(
+                FieldCheck(
+                    pointer=f"/{sent[0]}", op="==", value=token.value, source=reading.claim.requirement_id
+                )
+            )
+            claimed.add(f"/{sent[0]}")
+            view.used.add(index)
+
+
+def _is_value(view: ClaimView, index: int, fields: Fields) -> bool:
+    """Numbers, quoted and code literals that are not themselves field names, and bare words."""
+    token = view.tokens[index]
+    if token.kind in ("quoted", "code"):
+        return key_of(str(token.value)) not in fields.by_key
+    return token.kind in ("number", "word")
+
+
+def _filter(view: ClaimView, reading: Reading, target: list[FieldCheck]) -> None:
+    """On a list: a check on the field the query filters by becomes "every item has it", others seeded."""
+    operation = reading.action.operation
+    pointer = items_pointer(operation)
+    if operation.method != "get" or operation.path.endswith("}") or pointer is None:
+        return
+    item_fields = view.lexicon.outputs(operation).schemas
+    filters = {k: v for k, v in reading.action.query.items() if f"/{k}" in item_fields}
+    for check in list(target):
+        name = check.pointer.lstrip("/")
+        if check.op in ("==", "exists") and (
+            name in filters or check.pointer in (pointer, "/total", "/count")
+        ):
+            target.remove(check)
+            if check.op == "==" and isinstance(check.value, int) and check.pointer != pointer:
+                reading.notes.append(
+                    f"an exact {name} of {check.value} depends on what else the service holds"
+                )
+    for name, value in filters.items():
+        target.append(
+            FieldCheck(
+                pointer=pointer,
+                op="all==",
+                item_pointer=f"/{name}",
+                value=value,
+                source=reading.claim.requirement_id,
+            )
+        )
+        reading.seeds = [{name: value}]
+        reading.contrast = {name: value}
+
+
+def _inclusion(view: ClaimView, outputs: Fields, reading: Reading, boundary: int) -> None:
+    """ "returns `id`, `title` and `created_at`": listed fields are present; "equals the create response"
+    compares with the creation's answer."""
+    source = reading.claim.requirement_id
+    claimed = {c.pointer for c in reading.outcome.checks}
+    listed: list[str] = []
+    for index in range(boundary, len(view.tokens)):
+        found = field_at(view, outputs, index) if index not in view.used else None
+        if found is None:
+            continue
+        pointer = found[0]
+        equals = view.near(
+            index + found[1], frozenset({"equal", "equals", "same", "match", "matches", "identical"}), 0, 3
+        )
+        created = view.near(
+            index, frozenset({"create", "creation", "created", "previous", "earlier", "post"}), 0, 8
+        )
+        if equals and created:
+            reading.outcome.checks.append(
+                FieldCheck(
+                    pointer=pointer, op="==", value=Ref(step="created", pointer=pointer), source=source
+                )
+            )
+            claimed.add(pointer)
+            continue
+        if (
+            view.near(index, frozenset({"echo", "echoes", "keep", "keeps"}), before=5)
+            and pointer.lstrip("/") in reading.action.body
+        ):
+            reading.outcome.checks.append(
+                FieldCheck(
+                    pointer=pointer, op="==", value=reading.action.body[pointer.lstrip("/")], source=source
+                )
+            )
+            claimed.add(pointer)
+            continue
+        previous = view.has(
+            frozenset({"previous", "unchanged", "keep", "untouched"}), index, len(view.tokens)
+        )
+        if (
+            previous
+            and reading.action.operation.path.endswith("}")
+            and reading.action.operation.method in ("patch", "put")
+        ):
+            if pointer.lstrip("/") not in reading.action.body:
+                reading.outcome.checks.append(
+                    FieldCheck(
+                        pointer=pointer, op="==", value=Ref(step="created", pointer=pointer), source=source
+                    )
+                )
+                claimed.add(pointer)
+            continue
+        if (
+            view.tokens[index].kind == "code"
+            or view.word(index - 1) in (",", "and")
+            or view.word(index + found[1]) in (",", "and")
+        ):
+            listed.append(pointer)
+    if (
+        len(listed) >= 2
+        or listed
+        and view.tokens[boundary:]
+        and any(view.tokens[i].kind == "code" for i in range(boundary, len(view.tokens)))
+    ):
+        reading.outcome.checks += [
+            FieldCheck(pointer=p, op="exists", source=source) for p in listed if p not in claimed
+        ]
