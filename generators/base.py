@@ -7,6 +7,7 @@ from typing import Protocol, TypeVar
 from pydantic import BaseModel, Field
 
 from vocabulary.artefacts import GeneratedTest, Requirement, RequirementCoverage, ValidationResult
+from vocabulary.claims import SkippedOracle
 
 Target = TypeVar("Target", contravariant=True)
 
@@ -18,6 +19,8 @@ class GeneratedSuite(BaseModel):
     # conftest.py, support modules, pytest.ini: file name -> content.
     support_files: dict[str, str] = Field(default_factory=dict)
     coverage: list[RequirementCoverage] = Field(default_factory=list)
+    # Spec-derived checks not generated because the spec does not say enough, with the reason.
+    skipped_oracles: list[SkippedOracle] = Field(default_factory=list)
 
 
 class TestGenerator(Protocol[Target]):

@@ -114,8 +114,20 @@ def _merge_imports(lines: Sequence[str]) -> list[str]:
             from_names.setdefault(module, set()).update(names)
         else:
             straight.add(ast.unparse(node))
-    merged = [f"from {module} import {', '.join(sorted(names))}" for module, names in from_names.items()]
+    merged = [_from_import(module, sorted(names)) for module, names in from_names.items()]
     return sorted(straight) + sorted(merged)
+
+
+# ruff's and isort's default line length: a suite is checked without our pyproject.toml.
+_IMPORT_LINE = 88
+
+
+def _from_import(module: str, names: list[str]) -> str:
+    """`from module import a, b`, wrapped one name a line in parentheses when it is too long (as isort)."""
+    line = f"from {module} import {', '.join(names)}"
+    if len(line) <= _IMPORT_LINE:
+        return line
+    return f"from {module} import (\n" + "".join(f"    {name},\n" for name in names) + ")"
 
 
 def _inside(directory: Path, name: str) -> Path:

@@ -11,7 +11,22 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 Comparison = Literal[
-    "==", "!=", "<", "<=", ">", ">=", "exists", "absent", "contains", "len==", "len<=", "len>="
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "exists",
+    "absent",
+    "contains",
+    "len==",
+    "len<=",
+    "len>=",
+    # On the array at `pointer`, comparing each item's value at `item_pointer`:
+    "all==",  # every item's value equals `value`
+    "has_item",  # some item's value equals `value`
+    "lacks_item",  # no item's value equals `value`
 ]
 
 
@@ -27,9 +42,47 @@ class FieldCheck(BaseModel):
 
     pointer: str
     op: Comparison
-    value: Any = None
+    # A literal, or a value of an earlier step's body (e.g. the id a creation answered with).
+    value: Any | Ref = None
+    # For the item operators: where in each array item the compared value sits ("" is the item).
+    item_pointer: str = ""
     # Where the check comes from: "spec" or a requirement id; used in the assertion message.
     source: str = "spec"
+
+
+class Paging(BaseModel):
+    """How to walk every page of a list, starting from the page a step asked for.
+
+    The walk asserts what any paged list owes its client: no page above the limit, no item on two pages,
+    nothing after the last page, and a declared total equal to the items seen.
+    """
+
+    # Where the items are in each page body ("" when the body is the array).
+    items_pointer: str = ""
+    # Where an item's identity is inside an item; "" compares whole items.
+    key_pointer: str = ""
+    limit_param: str | None = None
+    limit: int | None = None
+    # Offset-style lists advance by the items received; page-style ones by one page.
+    offset_param: str | None = None
+    page_param: str | None = None
+    total_pointer: str | None = None
+
+
+class Cleanup(BaseModel):
+    """A DELETE that undoes a creation when the test ends, passed or failed."""
+
+    operation_id: str
+    path: str
+    path_params: dict[str, Any | Ref] = Field(default_factory=dict)
+
+
+class SkippedOracle(BaseModel):
+    """A spec-derived check the planner could not build, and what the spec did not say."""
+
+    operation_id: str
+    oracle: str
+    reason: str
 
 
 class Expectation(BaseModel):
@@ -40,7 +93,32 @@ class Expectation(BaseModel):
     status_class: Literal["2xx", "4xx", "5xx"] | None = None
     # Validate the JSON body against the documented schema of (operation_id, status key).
     schema_of: tuple[str, str] | None = None
+    # Follow every page of the list before the field checks, which then apply to all items seen.
+    paging: Paging | None = None
     fields: list[FieldCheck] = Field(default_factory=list)
+    # Delete what this step created when the test ends.
+    cleanup: Cleanup | None = None
+
+
+class Unique(BaseModel):
+    """A value the test makes unique when it runs: `example` with a per-run, per-test token in it.
+
+    Within one test the same example gives the same value, so a later step can check it came back.
+    """
+
+    example: str | int
+    # Limits of the property's schema the made value keeps.
+    max_length: int | None = None
+    pattern: str | None = None
+    format: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+class Given(BaseModel):
+    """An existing value (an id to act on) no call of the spec gives: the user supplies it, else a skip."""
+
+    name: str
 
 
 class Step(BaseModel):
@@ -55,7 +133,8 @@ class Step(BaseModel):
     # The JSON body to send, fully concrete; None sends no body.
     body: Any | None = None
     # Send the body as-is even if invalid (negative tests); informational for readers.
-    auth: Literal["valid", "none"] = "valid"
+    # "second" calls as a second identity (checks that one user cannot touch what another made).
+    auth: Literal["valid", "none", "second"] = "valid"
     # Name under which later steps may Ref this step's response body.
     save_as: str | None = None
     expect: Expectation = Field(default_factory=Expectation)
@@ -77,3 +156,5 @@ class Scenario(BaseModel):
     # Request timeout in seconds used by this scenario's client calls; repair raises it.
     timeout_s: float | None = None
     description: str = ""
+    # Why this test cannot pass whatever the service does (an input the spec cannot provide); "" runs it.
+    skip_reason: str = ""

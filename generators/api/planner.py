@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
+from urllib.parse import urljoin
 
-from generators.api.data import InvalidCase, invalid_cases, invalid_parameter_values, valid_value
-from generators.api.resources import Resource, find_resources, path_parameters, resource_of
-from vocabulary.api_model import ApiModel, JsonSchema, Operation
-from vocabulary.claims import Expectation, FieldCheck, Ref, Scenario, Step
+from generators.api.data import InvalidCase, invalid_cases, invalid_parameter_values, is_valid, valid_value
+from generators.api.listing import ListShape, filter_values, list_shape, types_of
+from generators.api.resources import (
+    Resource,
+    find_resources,
+    given_path_parameters,
+    path_parameters,
+    resource_of,
+)
+from vocabulary.api_model import ApiModel, JsonSchema, Operation, RequestBody, SecurityScheme
+from vocabulary.claims import Cleanup, Expectation, FieldCheck, Ref, Scenario, SkippedOracle, Step
 
 # Large enough to be unknown on any real service, small enough for 32-bit integer ids.
 UNKNOWN_INTEGER_ID = 999_999_999
@@ -16,6 +25,7 @@ UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000"
 # Invalid bodies per kind of broken constraint (missing, wrong type, out of range…) for one operation:
 # enough to tell a validating server from one that checks only its first field, bounded for big specs.
 NEGATIVES_PER_KIND = 3
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def snake(text: str) -> str:
@@ -39,7 +49,10 @@ def documented_client_errors(operation: Operation) -> list[int]:
 
 def _rejection(operation: Operation) -> Expectation:
     codes = documented_client_errors(operation)
-    return Expectation(statuses=codes) if codes else Expectation(status_class="4xx")
+    if codes:
+        return Expectation(statuses=codes, schema_of=(operation.operation_id, str(codes[0])))
+    # The body is still checked against whatever schema the spec gives the status that comes back.
+    return Expectation(status_class="4xx", schema_of=(operation.operation_id, "4XX"))
 
 
 def _success(operation: Operation) -> Expectation:
@@ -58,12 +71,26 @@ class Planner:
     def __init__(self, api: ApiModel) -> None:
         self.api = api
         self.resources = find_resources(api)
+        # Oracles the spec does not say enough for, with the reason; filled by `plan()`.
+        self.skipped: list[SkippedOracle] = []
+        self._bodies: dict[tuple[str, int], Any] = {}
+
+    def skip(self, operation_id: str | None, oracle: str, reason: str) -> None:
+        """Record a check that is not generated, so the user sees what the suite does not test and why."""
+        self.skipped.append(SkippedOracle(operation_id=operation_id or "", oracle=oracle, reason=reason))
 
     # -- data -------------------------------------------------------------------------------------
 
     def body_for(self, operation: Operation, variant: int = 0) -> Any | None:
+        """A valid body for the operation; synthesis is costly and deterministic, so each is made once."""
+        key = (operation.operation_id, variant)
+        if key not in self._bodies:
+            self._bodies[key] = self._synthesized_body(operation, variant)
+        return copy.deepcopy(self._bodies[key])
+
+    def _synthesized_body(self, operation: Operation, variant: int) -> Any | None:
         body = operation.request_body
-        if body is None or not _is_json(body.content_type):
+        if body is None or not _synthesisable(body):
             return None
         if body.example is not None and variant == 0:
             return body.example
@@ -110,18 +137,39 @@ class Planner:
             steps += parent_steps
             path_params[name] = Ref(step=f"{save_as}_{snake(name)}", pointer=parent.id_pointer)
         steps.append(
-            Step(
-                operation_id=creator.operation_id,
-                title=f"Create a {_singular(resource.name)}",
-                path_params=path_params,
-                query=self.required_query(creator, variant),
-                headers=self.required_headers(creator),
-                body=self.body_for(creator, variant),
-                save_as=save_as,
-                expect=_success(creator),
-            )
+            self.create_step(creator, save_as, path_params, self.body_for(creator, variant), variant)
         )
         return steps
+
+    def create_step(
+        self, creator: Operation, save_as: str, path_params: dict[str, Any], body: Any, variant: int = 0
+    ) -> Step:
+        """One creation, saved as `save_as`: its answer echoes what was sent and it is deleted at the end."""
+        resource = next((r for r in self.resources if r.create == creator.operation_id), None)
+        name = _singular(resource.name) if resource else creator.operation_id
+        expect = _success(creator)
+        expect.cleanup = self.cleanup_for(creator, save_as, path_params)
+        created = next((creator.response(s) for s in creator.success_statuses), None)
+        if isinstance(body, dict) and created is not None:
+            expect.fields = _echoed(body, creator, created.schema_ or {})
+        return Step(
+            operation_id=creator.operation_id,
+            title=f"Create a {name}",
+            path_params=path_params,
+            query=self.required_query(creator, variant),
+            headers=self.required_headers(creator),
+            body=body,
+            save_as=save_as,
+            expect=expect,
+        )
+
+    def cleanup_for(self, creator: Operation, save_as: str, path_params: dict[str, Any]) -> Cleanup | None:
+        """The DELETE undoing what `creator` made and `save_as` holds, when the spec has one."""
+        resource = next((r for r in self.resources if r.create == creator.operation_id and r.delete), None)
+        if resource is None or resource.delete is None:
+            return None
+        params = {**path_params, resource.id_param: Ref(step=save_as, pointer=resource.id_pointer)}
+        return Cleanup(operation_id=resource.delete, path=resource.item_path, path_params=params)
 
     def existing_target(
         self, operation: Operation, variant: int = 0
@@ -129,13 +177,10 @@ class Planner:
         """Steps that make the resource an item operation acts on, and the path parameters pointing at it."""
         resource = resource_of(operation, self.resources)
         if resource is None:
-            if operation.path_parameters:
-                examples = {p.name: p.example for p in operation.path_parameters if p.example is not None}
-                return ([], examples) if len(examples) == len(operation.path_parameters) else None
-            return [], {}
+            return [], given_path_parameters(operation)
         steps = self.creation_steps(resource, "created", variant)
         if steps is None:
-            return None
+            return [], given_path_parameters(operation)
         params = dict(steps[-1].path_params)
         params[resource.id_param] = Ref(step="created", pointer=resource.id_pointer)
         return steps, params
@@ -143,21 +188,27 @@ class Planner:
     # -- scenarios --------------------------------------------------------------------------------
 
     def plan(self) -> list[Scenario]:
+        """Every scenario the spec supports; what it does not support lands in `self.skipped`."""
+        self.skipped = []
         scenarios: list[Scenario] = []
         for operation in self.api.operations:
             if operation.deprecated:
                 continue
             scenarios += self.for_operation(operation)
         for resource in self.resources:
-            if lifecycle := self.lifecycle(resource):
-                scenarios.append(lifecycle)
+            planned = [self.lifecycle(resource), self.pagination(resource), *self.refused_updates(resource)]
+            scenarios += [s for s in [*planned, *self.filters(resource)] if s is not None]
+            if resource.create and not resource.delete:
+                self.skip(resource.create, "cleanup", "no DELETE documented: items the suite creates stay")
         return scenarios
 
     def for_operation(self, operation: Operation, variant: int = 0) -> list[Scenario]:
-        planned = [self.happy_path(operation, variant)]
+        planned = [self.happy_path(operation, variant), self.boundaries(operation, variant)]
         planned += self.body_negatives(operation)
+        planned += self.nested_negatives(operation)
         planned += self.query_negatives(operation)
-        planned += [self.auth_required(operation), self.unknown_id_404(operation)]
+        planned.append(self.auth_required(operation))
+        planned.append(self.unknown_id_404(operation))
         return [s for s in planned if s is not None]
 
     def _scenario(
@@ -183,19 +234,10 @@ class Planner:
 
     def happy_path(self, operation: Operation, variant: int = 0) -> Scenario | None:
         target = self.existing_target(operation, variant)
-        if target is None or not _json_or_absent(operation):
+        if target is None or not _json_or_absent(operation) or issues_tokens(self.api, operation):
             return None
         prelude, path_params = target
-        expect = _success(operation)
-        step = Step(
-            operation_id=operation.operation_id,
-            title=f"{operation.method.upper()} {operation.path} with valid input",
-            path_params=path_params,
-            query=self.required_query(operation, variant),
-            headers=self.required_headers(operation),
-            body=self.body_for(operation, variant),
-            expect=expect,
-        )
+        step = self._valid_call(operation, path_params, self.body_for(operation, variant), variant)
         status = operation.success_statuses[0] if operation.success_statuses else "2XX"
         title = f"{operation.method.upper()} {operation.path} with valid input answers {status}"
         return self._scenario(
@@ -207,6 +249,108 @@ class Planner:
             [(operation.operation_id, status)],
             severity="critical",
         )
+
+    def _valid_call(
+        self,
+        operation: Operation,
+        path_params: dict[str, Any],
+        body: Any,
+        variant: int = 0,
+        save_as: str = "created",
+    ) -> Step:
+        """A call with valid input that must succeed; a creation is deleted again when the test ends."""
+        cleanup = self.cleanup_for(operation, save_as, path_params)
+        expect = _success(operation)
+        expect.cleanup = cleanup
+        return Step(
+            operation_id=operation.operation_id,
+            title=f"{operation.method.upper()} {operation.path} with valid input",
+            path_params=path_params,
+            query=self.required_query(operation, variant),
+            headers=self.required_headers(operation),
+            body=body,
+            save_as=save_as if cleanup else None,
+            expect=expect,
+        )
+
+    def boundaries(self, operation: Operation, variant: int = 0) -> Scenario | None:
+        """Every bounded body field and query parameter exactly at its minimum, then its maximum: accepted."""
+        body = operation.request_body
+        base = self.body_for(operation, variant)
+        json_body = body is not None and _is_json(body.content_type) and isinstance(base, dict)
+        positions = _positions(operation)
+        query = [
+            p
+            for p in operation.parameters
+            if p.location == "query" and p.name not in positions and _has_bounds(p.schema_)
+        ]
+        if not json_body and not query:
+            return None
+        target = self.existing_target(operation, variant)
+        if target is None:
+            return None
+        steps = []
+        for side in ("minimum", "maximum"):
+            lower = side == "minimum"
+            value, changed = _at_bounds(body.schema_, base, lower=lower) if json_body and body else (base, [])
+            at_bounds = {
+                p.name: _scalar_bound(p.schema_, valid_value(p.schema_, name=p.name), lower=lower)
+                for p in query
+            }
+            at_bounds = {name: bound for name, bound in at_bounds.items() if bound is not None}
+            if not changed and not at_bounds:
+                continue
+            if json_body and body and not is_valid(body.schema_, value):
+                self.skip(operation.operation_id, f"boundary {side}s accepted", "no valid body has them all")
+                continue
+            step = self._valid_call(operation, target[1], value, variant, save_as=f"at_{side}")
+            step.query = {**step.query, **at_bounds}
+            step.title = f"Send {', '.join([*changed, *at_bounds])} at their {side}"
+            steps.append(step)
+        if not steps:
+            return None
+        status = operation.success_statuses[0] if operation.success_statuses else "2XX"
+        title = f"{operation.method.upper()} {operation.path} accepts bounded values at both ends"
+        exercised = [(operation.operation_id, status)]
+        return self._scenario(
+            operation, "accepts_boundary_values", title, "happy_path", [*target[0], *steps], exercised
+        )
+
+    def nested_negatives(self, operation: Operation) -> list[Scenario]:
+        """Nested objects and array items break their own required fields and bounds: refused."""
+        body = operation.request_body
+        base = self.body_for(operation)
+        if body is None or not _is_json(body.content_type) or not isinstance(base, dict):
+            return []
+        target = self.existing_target(operation)
+        if target is None:
+            return []
+        scenarios = []
+        for name, prop in body.schema_.get("properties", {}).items():
+            if not isinstance(prop, dict) or prop.get("readOnly"):
+                continue
+            in_array = "array" in types_of(prop)
+            inner = prop.get("items", {}) if in_array else prop
+            if "object" not in types_of(inner) or not inner.get("properties"):
+                continue
+            for case in invalid_cases(inner, limit_per_kind=1)[:NEGATIVES_PER_KIND]:
+                value = {**base, name: [case.value] if in_array else case.value}
+                if is_valid(body.schema_, value):
+                    continue
+                nested = InvalidCase(
+                    f"'{name}' with {case.description}", value, f"{name}_{case.field}", case.kind
+                )
+                step = Step(
+                    operation_id=operation.operation_id,
+                    title=f"Send {nested.description}",
+                    path_params=target[1],
+                    query=self.required_query(operation),
+                    headers=self.required_headers(operation),
+                    body=value,
+                    expect=_rejection(operation),
+                )
+                scenarios.append(self._negative(operation, nested, target[0], step))
+        return scenarios
 
     def body_negatives(self, operation: Operation) -> list[Scenario]:
         body = operation.request_body
@@ -279,32 +423,60 @@ class Planner:
         return self._scenario(operation, suffix, title, "negative", [*prelude, step], exercised)
 
     def auth_required(self, operation: Operation) -> Scenario | None:
+        """Refused without credentials, with a secret no server issued and with a malformed header."""
         if not operation.security:
             return None
-        documented = [code for code in (401, 403) if operation.response(str(code))] or [401, 403]
-        path_params = {name: self.unknown_id(operation, name) for name in path_parameters(operation.path)}
-        step = Step(
+        if {} in operation.security:
+            reason = "credentials are optional (an empty security alternative)"
+            self.skip(operation.operation_id, "auth", reason)
+            return None
+        documented = _auth_statuses(operation)
+        refused = Expectation(statuses=documented, schema_of=(operation.operation_id, str(documented[0])))
+        call = Step(
             operation_id=operation.operation_id,
             title="Call without credentials",
-            path_params=path_params,
+            path_params={name: self.unknown_id(operation, name) for name in path_parameters(operation.path)},
             query=self.required_query(operation),
             headers=self.required_headers(operation),
             body=self.body_for(operation),
             auth="none",
-            expect=Expectation(statuses=documented),
+            expect=refused,
         )
-        title = f"{operation.method.upper()} {operation.path} without credentials answers " + " or ".join(
-            map(str, documented)
-        )
+        steps = [call, *self._wrong_credentials(operation, call)]
+        wrong = " or with wrong" if len(steps) > 1 else ""
+        statuses = " or ".join(map(str, documented))
+        title = f"{operation.method.upper()} {operation.path} without{wrong} credentials answers {statuses}"
+        exercised = [(operation.operation_id, str(documented[0]))]
         return self._scenario(
-            operation,
-            "requires_auth",
-            title,
-            "auth",
-            [step],
-            [(operation.operation_id, str(documented[0]))],
-            severity="critical",
+            operation, "requires_auth", title, "auth", steps, exercised, severity="critical"
         )
+
+    def _wrong_credentials(self, operation: Operation, call: Step) -> list[Step]:
+        """`call` again with a bogus secret, then with a malformed Authorization header, where one applies."""
+        schemes = [self.api.scheme(name) for name in operation.security[0]]
+        wrong = [_wrong_credentials(scheme) for scheme in schemes if scheme is not None]
+        reasons = [w for w in wrong if isinstance(w, str)]
+        if not wrong or reasons:
+            reason = reasons[0] if reasons else "its security scheme is not documented"
+            self.skip(operation.operation_id, "wrong credentials refused", reason)
+            return []
+        steps = []
+        for kind, title in _WRONG_CREDENTIAL_TITLES.items():
+            headers: dict[str, str] = {}
+            query: dict[str, str] = {}
+            for credentials in wrong:
+                assert not isinstance(credentials, str)
+                headers.update(credentials[kind][0])
+                query.update(credentials[kind][1])
+            if kind == "malformed" and "Authorization" not in headers:
+                continue  # only an Authorization header has a syntax to break
+            changes = {
+                "title": title,
+                "headers": {**call.headers, **headers},
+                "query": {**call.query, **query},
+            }
+            steps.append(call.model_copy(update=changes))
+        return steps
 
     def unknown_id_404(self, operation: Operation) -> Scenario | None:
         if resource_of(operation, self.resources) is None:
@@ -340,23 +512,28 @@ class Planner:
         )
 
     def lifecycle(self, resource: Resource) -> Scenario | None:
-        """create → read → update → read → delete → read is 404, as far as the spec allows."""
+        """create → read → listed → update → read → delete → read is 404 → not listed → delete is 404."""
         if not (resource.create and resource.read and resource.delete):
+            missing = (
+                "a create" if not resource.create else "a GET by id" if not resource.read else "a DELETE"
+            )
+            self.skip(resource.create or resource.read, "lifecycle", f"the spec has no {missing} operation")
             return None
         create_steps = self.creation_steps(resource, "created")
         if create_steps is None:
+            self.skip(resource.create, "lifecycle", "no way to create its parents or its body")
             return None
         sent = create_steps[-1].body if isinstance(create_steps[-1].body, dict) else {}
         read_op = self.api.operation(resource.read)
         delete_op = self.api.operation(resource.delete)
         assert read_op is not None and delete_op is not None
-        item = {
-            **create_steps[-1].path_params,
-            resource.id_param: Ref(step="created", pointer=resource.id_pointer),
-        }
+        parents = create_steps[-1].path_params
+        created = Ref(step="created", pointer=resource.id_pointer)
+        item = {**parents, resource.id_param: created}
         name = _singular(resource.name)
         creator = self.api.operation(resource.create)
         assert creator is not None
+        read = read_op.response("200")
         steps = [
             *create_steps,
             Step(
@@ -366,11 +543,21 @@ class Planner:
                 expect=Expectation(
                     statuses=[200],
                     schema_of=(read_op.operation_id, "200"),
-                    fields=_round_trip(sent, creator, read_op),
+                    fields=_echoed(sent, creator, read.schema_ or {} if read else {}),
                 ),
             ),
         ]
+        steps += self._listed(resource, parents, created, present=True)
         steps += self._update_steps(resource, item, name)
+        # A second DELETE must say 404 only where the spec says unknown ids are 404.
+        gone = 404 in (_documented(delete_op) | _documented(read_op))
+        if not gone:
+            self.skip(delete_op.operation_id, "second DELETE answers 404", "404 is not documented: any 4xx")
+        again = (
+            Expectation(statuses=[404], schema_of=(delete_op.operation_id, "404"))
+            if gone
+            else Expectation(status_class="4xx", schema_of=(delete_op.operation_id, "4XX"))
+        )
         steps += [
             Step(
                 operation_id=delete_op.operation_id,
@@ -382,7 +569,14 @@ class Planner:
                 operation_id=read_op.operation_id,
                 title=f"The deleted {name} is gone",
                 path_params=item,
-                expect=Expectation(statuses=[404]),
+                expect=Expectation(statuses=[404], schema_of=(read_op.operation_id, "404")),
+            ),
+            *self._listed(resource, parents, created, present=False),
+            Step(
+                operation_id=delete_op.operation_id,
+                title=f"Deleting the {name} again finds nothing",
+                path_params=item,
+                expect=again,
             ),
         ]
         exercised = sorted({(s.operation_id, str(s.expect.statuses[0])) for s in steps if s.expect.statuses})
@@ -396,6 +590,234 @@ class Planner:
             steps=steps,
             exercises=exercised,
         )
+
+    # -- lists: membership, paging, filters -------------------------------------------------------
+
+    def _list_of(self, resource: Resource, oracle: str) -> tuple[Operation, ListShape, str] | None:
+        """The resource's list operation, its shape and the item key, or None with the reason recorded."""
+        list_op = self.api.operation(resource.list) if resource.list else None
+        if list_op is None:
+            self.skip(
+                resource.create or resource.read, oracle, f"{resource.collection_path} has no list operation"
+            )
+            return None
+        shape = list_shape(list_op)
+        if isinstance(shape, str):
+            self.skip(list_op.operation_id, oracle, f"its items cannot be found: {shape}")
+            return None
+        if shape.unwalkable:
+            self.skip(list_op.operation_id, oracle, f"its pages cannot be walked: {shape.unwalkable}")
+            return None
+        key = resource.id_pointer
+        if key.lstrip("/") not in shape.item_schema.get("properties", {}):
+            self.skip(list_op.operation_id, oracle, f"its items have no documented {key} to find an item by")
+            return None
+        narrowing = [p.name for p in list_op.parameters if p.location == "query" and p.required]
+        if set(narrowing) - shape.paging_params():
+            self.skip(list_op.operation_id, oracle, f"required query parameters {narrowing} may hide items")
+            return None
+        return list_op, shape, key
+
+    def _list_step(
+        self, list_op: Operation, shape: ListShape, key: str, parents: dict[str, Any], title: str,
+        limit: int | None, query: dict[str, Any] | None = None, checks: list[FieldCheck] | None = None,
+    ) -> Step:  # fmt: skip
+        """GET the list from its first page and walk every page; `checks` apply to all items seen."""
+        expect = _success(list_op)
+        expect.paging = shape.paging(key, limit)
+        expect.fields = checks or []
+        return Step(
+            operation_id=list_op.operation_id,
+            title=title,
+            path_params={n: v for n, v in parents.items() if "{" + n + "}" in list_op.path},
+            query={**self.required_query(list_op), **shape.start(limit), **(query or {})},
+            headers=self.required_headers(list_op),
+            expect=expect,
+        )
+
+    def _listed(self, resource: Resource, parents: dict[str, Any], item: Ref, *, present: bool) -> list[Step]:
+        """A walk of the whole list that finds the item (present) or does not (after its deletion)."""
+        oracle = "listed after create" if present else "gone from the list after delete"
+        found = self._list_of(resource, oracle)
+        if found is None:
+            return []
+        list_op, shape, key = found
+        name = _singular(resource.name)
+        title = f"The {name} is in the list" if present else f"The deleted {name} is not in the list"
+        check = FieldCheck(
+            pointer="", op="has_item" if present else "lacks_item", item_pointer=key, value=item
+        )
+        return [self._list_step(list_op, shape, key, parents, title, shape.largest_limit(), checks=[check])]
+
+    def _seeds(self, resource: Resource, bodies: list[Any], prefix: str) -> list[Step] | None:
+        """Steps creating one item per body under the same parents, saved as prefix_1, prefix_2…"""
+        creator = self.api.operation(resource.create or "")
+        first = self.creation_steps(resource, f"{prefix}_1")
+        if creator is None or first is None:
+            return None
+        parents = first[-1].path_params
+        steps = first[:-1]
+        for number, body in enumerate(bodies, start=1):
+            steps.append(self.create_step(creator, f"{prefix}_{number}", parents, body, number - 1))
+        return steps
+
+    def pagination(self, resource: Resource) -> Scenario | None:
+        """Seed 2×limit+1 items, then walk the list a small page at a time: the walk checks the paging."""
+        found = self._list_of(resource, "pagination")
+        if found is None:
+            return None
+        list_op, shape, key = found
+        if not shape.paged:
+            return None  # one page holds the whole list: nothing to page through
+        if shape.limit is None:
+            self.skip(
+                list_op.operation_id, "pagination", "no page-size parameter, so pages cannot be made to fill"
+            )
+            return None
+        if "minimum" not in shape.limit.schema_ and "maximum" not in shape.limit.schema_:
+            reason = f"'{shape.limit.name}' declares no minimum or maximum to refuse values outside"
+            self.skip(list_op.operation_id, "page size outside its bounds refused", reason)
+        limit = _small_limit(shape.limit.schema_)
+        creator = self.api.operation(resource.create or "")
+        if limit is None or creator is None:
+            reason = "its smallest page size is too large to fill" if creator else "nothing creates its items"
+            self.skip(list_op.operation_id, "pagination", reason)
+            return None
+        # Two bodies in turn: items differ by the id the server gives them, and synthesis is not free.
+        bodies = [self.body_for(creator, variant % 2) for variant in range(2 * limit + 1)]
+        seeds = self._seeds(resource, bodies, "seed")
+        if seeds is None:
+            self.skip(list_op.operation_id, "pagination", "its items cannot be created")
+            return None
+        parents = seeds[-1].path_params
+        checks = [
+            FieldCheck(pointer="", op="has_item", item_pointer=key, value=Ref(step=s.save_as, pointer=key))
+            for s in seeds[-len(bodies) :]
+            if s.save_as
+        ]
+        title = f"Walk the list {limit} at a time"
+        steps = [*seeds, self._list_step(list_op, shape, key, parents, title, limit, checks=checks)]
+        window = shape.offset.name if shape.offset else shape.page.name if shape.page else ""
+        return self._scenario(
+            list_op, "pages_are_consistent",
+            f"GET {list_op.path} pages by {shape.limit.name} and {window} without gaps or repeats",
+            "lifecycle", steps, [(list_op.operation_id, list_op.success_statuses[0])],
+        )  # fmt: skip
+
+    def filters(self, resource: Resource) -> list[Scenario]:
+        """A filter named after an item field returns only items with that value, never the others."""
+        creator = self.api.operation(resource.create or "")
+        list_op = self.api.operation(resource.list or "")
+        if creator is None or list_op is None or creator.request_body is None:
+            return []
+        shape = list_shape(list_op)
+        if isinstance(shape, str):
+            return []
+        create_schema = creator.request_body.schema_
+        fields = shape.item_schema.get("properties", {})
+        scenarios = []
+        for parameter in list_op.parameters:
+            if parameter.location != "query" or parameter.name not in fields:
+                continue
+            if parameter.name in shape.paging_params() or parameter.required:
+                continue
+            oracle = f"filter by {parameter.name}"
+            writable = create_schema.get("properties", {}).get(parameter.name)
+            if not isinstance(writable, dict) or writable.get("readOnly"):
+                self.skip(list_op.operation_id, oracle, f"creation cannot set {parameter.name}")
+                continue
+            values = filter_values(parameter, writable)
+            if isinstance(values, str):
+                self.skip(list_op.operation_id, oracle, values)
+                continue
+            base = self.body_for(creator)
+            bodies = (
+                [{**base, parameter.name: value} for value in values[:2]] if isinstance(base, dict) else []
+            )
+            if not bodies or not all(is_valid(create_schema, body) for body in bodies):
+                self.skip(list_op.operation_id, oracle, "no valid creation body carries those values")
+                continue
+            found = self._list_of(resource, oracle)
+            seeds = self._seeds(resource, bodies, "seed") if found else None
+            if found is None or seeds is None:
+                continue
+            _, _, key = found
+            wanted, pointer = values[0], f"/{parameter.name}"
+            checks = [
+                FieldCheck(pointer="", op="all==", item_pointer=pointer, value=wanted),
+                FieldCheck(
+                    pointer="", op="has_item", item_pointer=key, value=Ref(step="seed_1", pointer=key)
+                ),
+                FieldCheck(
+                    pointer="", op="lacks_item", item_pointer=key, value=Ref(step="seed_2", pointer=key)
+                ),
+            ]
+            step = self._list_step(
+                list_op, shape, key, seeds[-1].path_params, f"List with {parameter.name}={wanted!r}",
+                shape.largest_limit(), {parameter.name: wanted}, checks,
+            )  # fmt: skip
+            scenarios.append(
+                self._scenario(
+                    list_op,
+                    f"filters_by_{snake(parameter.name)}",
+                    f"GET {list_op.path}?{parameter.name}={wanted} returns only the items it matches",
+                    "lifecycle",
+                    [*seeds, step],
+                    [(list_op.operation_id, list_op.success_statuses[0])],
+                )  # fmt: skip
+            )
+        return scenarios
+
+    def refused_updates(self, resource: Resource) -> list[Scenario]:
+        """An update the server refuses (one invalid value) leaves every field it could change as it was."""
+        read_op = self.api.operation(resource.read or "")
+        scenarios = []
+        for operation_id in (resource.update, resource.replace):
+            update_op = self.api.operation(operation_id or "")
+            body = update_op.request_body if update_op else None
+            if update_op is None or body is None or not _is_json(body.content_type) or read_op is None:
+                continue
+            oracle = "refused update changes nothing"
+            cases = [c for c in invalid_cases(body.schema_) if c.kind != "missing_required"] or invalid_cases(
+                body.schema_
+            )
+            read = read_op.response("200")
+            readable = (read.schema_ or {}).get("properties", {}) if read else {}
+            compared = [
+                name
+                for name, prop in body.schema_.get("properties", {}).items()
+                if name in readable and not readable[name].get("readOnly") and not prop.get("writeOnly")
+            ]
+            created = self.creation_steps(resource, "created")
+            if not cases or not compared or created is None:
+                self.skip(
+                    update_op.operation_id, oracle, "no invalid body, no readable field or no way to create"
+                )
+                continue
+            item = {
+                **created[-1].path_params,
+                resource.id_param: Ref(step="created", pointer=resource.id_pointer),
+            }
+            name, case = _singular(resource.name), cases[0]
+            read_expect = Expectation(statuses=[200], schema_of=(read_op.operation_id, "200"))
+            unchanged = [
+                FieldCheck(pointer=f"/{field}", op="==", value=Ref(step="before", pointer=f"/{field}"))
+                for field in compared
+            ]
+            steps = [
+                *created,
+                Step(operation_id=read_op.operation_id, title=f"Read the {name}", path_params=item,
+                     save_as="before", expect=read_expect),
+                Step(operation_id=update_op.operation_id, title=f"Send {case.description}", path_params=item,
+                     body=case.value, expect=_rejection(update_op)),
+                Step(operation_id=read_op.operation_id, title=f"The {name} is unchanged", path_params=item,
+                     expect=read_expect.model_copy(update={"fields": unchanged})),
+            ]  # fmt: skip
+            title = f"{update_op.method.upper()} {update_op.path} with {case.description} changes nothing"
+            scenarios.append(
+                self._scenario(update_op, "refused_change_keeps_the_item", title, "lifecycle", steps, [])
+            )
+        return scenarios
 
     def _update_steps(self, resource: Resource, item: dict[str, Any], name: str) -> list[Step]:
         operation_id = resource.update or resource.replace
@@ -448,18 +870,162 @@ def _simple_change(schema: JsonSchema) -> tuple[str, Any] | None:
     return None
 
 
-def _round_trip(sent: dict[str, Any], creator: Operation, reader: Operation) -> list[FieldCheck]:
-    """Plain values sent on creation that a read must give back as sent (formatted ones may be normalized)."""
+def _echoed(sent: dict[str, Any], creator: Operation, response_schema: JsonSchema) -> list[FieldCheck]:
+    """Values sent that the response must give back as sent: plain ones the server is not said to own.
+
+    Skipped: readOnly and writeOnly properties, and formats a server may normalise (date-time, password…).
+    """
     schema = creator.request_body.schema_ if creator.request_body else {}
-    read = reader.response("200")
-    readable = (read.schema_ or {}).get("properties", {}) if read else {}
+    sent_props = schema.get("properties", {})
+    echoed = response_schema.get("properties", {})
     checks = []
     for name, value in sent.items():
-        prop = schema.get("properties", {}).get(name, {})
-        plain = isinstance(value, str | int | bool) and not prop.get("format") and not prop.get("writeOnly")
-        if plain and name in readable:
+        prop, back = sent_props.get(name, {}), echoed.get(name)
+        if not isinstance(back, dict) or not isinstance(value, str | int | bool):
+            continue
+        owned = prop.get("writeOnly") or back.get("readOnly") or prop.get("readOnly")
+        if not owned and not prop.get("format") and not back.get("format"):
             checks.append(FieldCheck(pointer=f"/{name}", op="==", value=value))
     return checks
+
+
+# Longest text and longest array sent to prove a maximum is accepted; larger bounds are left to negatives.
+_MAX_BOUNDARY_LENGTH = 10_000
+_MAX_BOUNDARY_ITEMS = 100
+
+
+def _at_bounds(schema: JsonSchema, value: Any, *, lower: bool) -> tuple[Any, list[str]]:
+    """`value` with every bounded field (nested ones too) at its minimum or maximum, and their names."""
+    if isinstance(value, dict):
+        result, changed = dict(value), []
+        for name, prop in schema.get("properties", {}).items():
+            if not isinstance(prop, dict) or prop.get("readOnly"):
+                continue
+            if name not in value and not _has_bounds(prop):
+                continue
+            # An optional field is sent too when it has bounds of its own to prove.
+            present = value[name] if name in value else valid_value(prop, name=name)
+            result[name], inner = _at_bounds(prop, present, lower=lower)
+            changed += [
+                name if not n else f"{name}{n}" if n.startswith("[") else f"{name}.{n}" for n in inner
+            ]
+        return result, changed
+    if isinstance(value, list):
+        return _array_at_bounds(schema, value, lower=lower)
+    bound = _scalar_bound(schema, value, lower=lower)
+    return (value, []) if bound is None else (bound, [""])
+
+
+_BOUND_KEYWORDS = ("minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems")
+
+
+def _has_bounds(schema: JsonSchema) -> bool:
+    """Whether a schema, or one nested in its properties or items, declares a bound."""
+    if any(key in schema for key in _BOUND_KEYWORDS):
+        return True
+    nested = [*schema.get("properties", {}).values(), schema.get("items")]
+    return any(isinstance(inner, dict) and _has_bounds(inner) for inner in nested)
+
+
+def _array_at_bounds(schema: JsonSchema, value: list[Any], *, lower: bool) -> tuple[list[Any], list[str]]:
+    items_schema = schema.get("items", {})
+    items, changed = [], []
+    for item in value:
+        bounded, inner = _at_bounds(items_schema, item, lower=lower)
+        items.append(bounded)
+        changed += [f"[].{n}" if n else "[]" for n in inner]
+    count = schema.get("minItems" if lower else "maxItems")
+    if count is None or count > _MAX_BOUNDARY_ITEMS or schema.get("uniqueItems"):
+        return items, sorted(set(changed))
+    while items and len(items) < count:
+        items.append(items[len(items) % len(value)])
+    if len(items) < count:
+        items += [valid_value(items_schema, variant=n) for n in range(count - len(items))]
+    return items[:count], ["", *sorted(set(changed))]
+
+
+def _scalar_bound(schema: JsonSchema, value: Any, *, lower: bool) -> Any | None:
+    """The minimum or maximum of a number or a plain text's length, when the schema declares it."""
+    if "enum" in schema or "const" in schema:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        inclusive = schema.get("minimum" if lower else "maximum")
+        exclusive = schema.get("exclusiveMinimum" if lower else "exclusiveMaximum")
+        if inclusive is None and isinstance(exclusive, int) and "integer" in types_of(schema):
+            inclusive = exclusive + 1 if lower else exclusive - 1
+        step = schema.get("multipleOf")
+        if inclusive is None or (step and inclusive % step):
+            return None
+        return inclusive
+    if isinstance(value, str) and not schema.get("format") and not schema.get("pattern"):
+        length = schema.get("minLength" if lower else "maxLength")
+        if length is None or length > _MAX_BOUNDARY_LENGTH:
+            return None
+        return (value * (length // max(len(value), 1) + 1))[:length] if value else "x" * length
+    return None
+
+
+def _positions(operation: Operation) -> set[str]:
+    """Query parameters that move a list's window: at their maximum they may point past the last page."""
+    shape = list_shape(operation) if operation.method == "get" else None
+    if shape is None or isinstance(shape, str):
+        return set()
+    return {p.name for p in (shape.offset, shape.page) if p is not None}
+
+
+def _documented(operation: Operation) -> set[int]:
+    return {int(r.status) for r in operation.responses if r.status.isdigit()}
+
+
+def _auth_statuses(operation: Operation) -> list[int]:
+    """Documented 401/403 for refused credentials, else both."""
+    return [code for code in (401, 403) if code in _documented(operation)] or [401, 403]
+
+
+# Credentials no server issues, and an Authorization header with a scheme but no credentials.
+_BOGUS_SECRET = "testops-wrong-credentials-0000"
+_BOGUS_BASIC = "dGVzdG9wcy13cm9uZzp3cm9uZy1wYXNzd29yZA=="  # base64 of testops-wrong:wrong-password
+
+_WRONG_CREDENTIAL_TITLES = {
+    "bogus": "Call with a secret the server never issued",
+    "malformed": "Call with a malformed Authorization header",
+}
+WrongCredentials = dict[str, tuple[dict[str, str], dict[str, str]]]
+
+
+def _wrong_credentials(scheme: SecurityScheme) -> WrongCredentials | str:
+    """(headers, query) of a bogus and of a malformed credential for one scheme, or why there are none."""
+    kind = (scheme.scheme or "").lower() if scheme.type == "http" else scheme.type
+    if kind in ("bearer", "oauth2", "openIdConnect"):
+        return {
+            "bogus": ({"Authorization": f"Bearer {_BOGUS_SECRET}"}, {}),
+            "malformed": ({"Authorization": "Bearer"}, {}),
+        }
+    if kind == "basic":
+        return {
+            "bogus": ({"Authorization": f"Basic {_BOGUS_BASIC}"}, {}),
+            "malformed": ({"Authorization": "Basic %%%"}, {}),
+        }
+    if scheme.type == "apiKey" and scheme.parameter_name:
+        name = scheme.parameter_name
+        bogus = {
+            "header": ({name: _BOGUS_SECRET}, {}),
+            "query": ({}, {name: _BOGUS_SECRET}),
+            "cookie": ({"Cookie": f"{name}={_BOGUS_SECRET}"}, {}),
+        }[scheme.location or "header"]
+        return {"bogus": bogus, "malformed": ({}, {})}
+    return f"wrong credentials for a {scheme.type} {scheme.scheme or ''} scheme cannot be made up".replace(
+        "  ", " "
+    )
+
+
+def _small_limit(schema: JsonSchema) -> int | None:
+    """A page size of about 2 within the documented bounds; None when the smallest allowed is above 10."""
+    lowest = schema.get("minimum", 1)
+    limit = max(lowest, 2)
+    if schema.get("maximum") is not None:
+        limit = min(limit, schema["maximum"])
+    return limit if 1 <= limit <= 10 and limit >= lowest else None
 
 
 def _types(schema: JsonSchema) -> set[str]:
@@ -478,5 +1044,18 @@ def _is_json(content_type: str) -> bool:
     return content_type == "application/json" or content_type.endswith("+json")
 
 
+def _synthesisable(body: RequestBody) -> bool:
+    """JSON, or a form of named fields, which codegen sends as form data (`data=` / `files=`)."""
+    form = body.content_type.split(";", 1)[0].strip().lower() in _FORM_TYPES
+    return _is_json(body.content_type) or (form and body.schema_.get("type") == "object")
+
+
+def issues_tokens(api: ApiModel, operation: Operation) -> bool:
+    """Whether this is an OAuth2 flow's token endpoint, which made-up credentials cannot get a token from."""
+    flows = [flow for scheme in api.security_schemes for flow in scheme.flows if flow.token_url]
+    urls = {urljoin(api.base_url + "/", flow.token_url or "") for flow in flows}
+    return operation.method == "post" and api.base_url + operation.path in urls
+
+
 def _json_or_absent(operation: Operation) -> bool:
-    return operation.request_body is None or _is_json(operation.request_body.content_type)
+    return operation.request_body is None or _synthesisable(operation.request_body)

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from jsonschema import Draft202012Validator
 
 _SCHEMAS_FILE = Path(__file__).with_name("spec_schemas.json")
 
 
 @cache
-def _response_schemas() -> dict[str, dict[str, Any]]:
+def _spec_schemas() -> dict[str, Any]:
+    """{"operations": {operation id: {status: schema}}, "$defs": subschemas the schemas $ref}."""
     return json.loads(_SCHEMAS_FILE.read_text(encoding="utf-8"))
 
 
@@ -47,13 +54,18 @@ def json_body(response: httpx.Response) -> Any:
 
 def expect_schema(response: httpx.Response, operation_id: str) -> Any:
     """The JSON body matches the schema the spec documents for this operation and status."""
-    documented = _response_schemas().get(operation_id, {})
+    documented = _spec_schemas()["operations"].get(operation_id, {})
     status = str(response.status_code)
     schema = documented.get(status) or documented.get(f"{status[0]}XX") or documented.get("default")
     if schema is None:
-        return json_body(response) if response.content else None
+        # Nothing documented for this status: a body that is not JSON is not a finding.
+        try:
+            return response.json() if response.content else None
+        except ValueError:
+            return None
     body = json_body(response)
-    errors = sorted(Draft202012Validator(schema).iter_errors(body), key=lambda e: list(e.absolute_path))
+    validator = Draft202012Validator({**schema, "$defs": _spec_schemas()["$defs"]})
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
     problems = "; ".join(f"at /{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:3])
     assert not errors, f"{operation_id} {status} body does not match the spec: {problems}"
     return body
@@ -77,3 +89,174 @@ def items_at(body: Any, pointer: str) -> list[Any]:
     value = value_at(body, pointer)
     assert isinstance(value, list), f"expected an array at {pointer or '/'}, got {type(value).__name__}"
     return value
+
+
+def expect_values(body: Any, expected: dict[str, Any]) -> None:
+    """The body holds each expected value at its JSON pointer; every mismatch is named at once."""
+    wrong = {pointer: value_at(body, pointer) for pointer, value in expected.items()}
+    wrong = {pointer: got for pointer, got in wrong.items() if got != expected[pointer]}
+    assert not wrong, "; ".join(f"expected {p} == {expected[p]!r}, got {got!r}" for p, got in wrong.items())
+
+
+def item_values(body: Any, pointer: str, item_pointer: str) -> list[Any]:
+    """Each value at `item_pointer` of the items of the array at `pointer`; a missing one is a finding."""
+    return [value_at(item, item_pointer) for item in items_at(body, pointer)]
+
+
+def _label(source: str) -> str:
+    return f"{source}: " if source else ""
+
+
+def expect_every(body: Any, pointer: str, item_pointer: str, value: Any, source: str = "") -> None:
+    """Every item of the array at `pointer` has `value` at `item_pointer`."""
+    others = [v for v in item_values(body, pointer, item_pointer) if v != value]
+    assert not others, f"{_label(source)}expected every item's {item_pointer} == {value!r}; got {others[:10]}"
+
+
+def expect_listed(body: Any, pointer: str, item_pointer: str, value: Any, source: str = "") -> None:
+    """Some item of the array at `pointer` has `value` at `item_pointer`."""
+    values = item_values(body, pointer, item_pointer)
+    assert value in values, f"{_label(source)}none of {len(values)} items has {item_pointer} == {value!r}"
+
+
+def expect_unlisted(body: Any, pointer: str, item_pointer: str, value: Any, source: str = "") -> None:
+    """No item of the array at `pointer` has `value` at `item_pointer`."""
+    values = item_values(body, pointer, item_pointer)
+    assert value not in values, f"{_label(source)}an item still has {item_pointer} == {value!r}"
+
+
+# Upper bound of pages one walk requests, so a huge or endless list cannot hang a daily run.
+MAX_PAGES = 300
+# A walk is repeated when the list changed under it (other clients writing), at most this many times.
+WALK_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Paging:
+    """How a list pages: where its items, item keys and total are, and which parameter moves the window."""
+
+    items: str = ""
+    key: str = ""
+    limit: int | None = None
+    offset_param: str | None = None
+    page_param: str | None = None
+    total: str | None = None
+
+
+class _Walk:
+    """One pass over the pages of a list, from the page a test asked for."""
+
+    def __init__(self, client: httpx.Client, first: httpx.Response, operation: str, paging: Paging) -> None:
+        self.client, self.first, self.operation_id, self.paging = client, first, operation, paging
+        self.items: list[Any] = []
+        self.repeated: list[str] = []
+        self.pages = 0
+        # The test's own request timeout (a repaired test raises it), not only the client's default.
+        self.timeout = _timeout_of(first)
+
+    def key(self, item: Any) -> str:
+        return json.dumps(value_at(item, self.paging.key) if self.paging.key else item, sort_keys=True)
+
+    def snapshot(self, body: Any) -> str:
+        """What must not change while walking: the first page's item keys and the declared total."""
+        total = value_at(body, self.paging.total) if self.paging.total else None
+        return json.dumps([total, [self.key(item) for item in items_at(body, self.paging.items)]])
+
+    def run(self) -> str:
+        """Walk to the end; returns the first page's snapshot taken at the start."""
+        paging, response = self.paging, self.first
+        body = expect_schema(response, self.operation_id)
+        start = self.snapshot(body)
+        total = value_at(body, paging.total) if paging.total else None
+        if isinstance(total, int) and paging.limit and total > paging.limit * MAX_PAGES:
+            pytest.skip(f"{self.operation_id}: {total} items are more than {MAX_PAGES} pages; not walked")
+        param = paging.offset_param or paging.page_param
+        position = int(response.request.url.params.get(param, 0)) if param else 0
+        seen: set[str] = set()
+        for number in range(1, MAX_PAGES + 1):
+            self.pages = number
+            page = items_at(body, paging.items)
+            if paging.limit is not None:
+                assert len(page) <= paging.limit, (
+                    f"{self.operation_id}: page {number} holds {len(page)} items, above the limit "
+                    f"{paging.limit}; {describe(response)}"
+                )
+            keys = [self.key(item) for item in page]
+            self.repeated = sorted(k for k in keys if k in seen)
+            seen.update(keys)
+            self.items += page
+            ended = not page or (total is not None and len(self.items) >= total)
+            if self.repeated or ended or param is None:
+                return start
+            position += len(page) if paging.offset_param else 1
+            response = self.client.get(
+                self.first.request.url.copy_set_param(param, position), timeout=self.timeout
+            )
+            if response.status_code == 404 and total is None:
+                return start  # some page-number lists answer 404 past their last page
+            expect_status(response, self.first.status_code)
+            body = expect_schema(response, self.operation_id)
+        pytest.skip(f"{self.operation_id}: the list has more than {MAX_PAGES} pages; not walked to its end")
+
+
+def _timeout_of(response: httpx.Response) -> httpx.Timeout:
+    """The timeout the request of `response` was sent with."""
+    return httpx.Timeout(**response.request.extensions["timeout"])
+
+
+def walk_pages(client: httpx.Client, first: httpx.Response, operation_id: str, **paging: Any) -> list[Any]:
+    """Every item of a paged list from the page `first` answered, asserting the paging contract.
+
+    No page holds more than the limit, no item is on two pages and a declared total equals the items seen.
+    """
+    for _ in range(WALK_ATTEMPTS):
+        walk = _Walk(client, first, operation_id, Paging(**paging))
+        start = walk.run()
+        if walk.pages == 1 and walk.paging.total is None:
+            break  # one page and no total: nothing that other clients' writes could make inconsistent
+        first = client.get(first.request.url, timeout=walk.timeout)
+        expect_status(first, walk.first.status_code)
+        if walk.snapshot(expect_schema(first, operation_id)) == start:
+            break
+    else:
+        pytest.skip(f"{operation_id}: the list kept changing while it was paged (other clients writing?)")
+    repeated = ", ".join(walk.repeated)
+    assert not repeated, f"{operation_id}: items are on two pages (the page window did not move): {repeated}"
+    if walk.paging.total is not None:
+        declared = value_at(json_body(first), walk.paging.total)
+        assert declared == len(walk.items), (
+            f"{operation_id}: {walk.paging.total} says {declared} items, its pages hold {len(walk.items)}"
+        )
+    return walk.items
+
+
+class Cleanup:
+    """Deletions to run when a test ends, newest first, so children go before their parents."""
+
+    def __init__(self) -> None:
+        self._paths: list[tuple[httpx.Client, str]] = []
+
+    def delete(self, client: httpx.Client, path: str, params: dict[str, Any]) -> None:
+        """Remember to DELETE `path` once its {name} placeholders are filled from `params`."""
+        self._paths.append((client, re.sub(r"\{([^}]+)\}", lambda m: str(params[m.group(1)]), path)))
+
+    def run(self) -> None:
+        for client, path in reversed(self._paths):
+            try:
+                response = client.delete(path)
+            except httpx.HTTPError as error:
+                warnings.warn(f"cleanup: DELETE {path} failed: {error}", stacklevel=1)
+                continue
+            # 404: the test deleted it itself. Anything else is left behind, so say so without failing.
+            if response.status_code >= 300 and response.status_code != 404:
+                warnings.warn(f"cleanup: {describe(response)}", stacklevel=1)
+
+
+@contextmanager
+def cleanup_after() -> Iterator[Cleanup]:
+    """A block whose creations are deleted when it ends, so a daily run leaves staging as it found it."""
+    cleanup = Cleanup()
+    try:
+        yield cleanup
+    finally:
+        cleanup.run()
