@@ -7,7 +7,12 @@ suite from an unchanged spec yields byte-identical tests. Every value is checked
 from __future__ import annotations
 
 import base64
+import bisect
+import contextlib
+import contextvars
 import copy
+import functools
+import itertools
 import json
 import math
 import re
@@ -22,6 +27,7 @@ from typing import Any, Literal, get_args
 from jsonschema import Draft202012Validator
 
 from vocabulary.api_model import JsonSchema
+from vocabulary.claims import Unique
 
 InvalidKind = Literal[
     "missing_required",
@@ -109,7 +115,17 @@ def valid_value(schema: JsonSchema, *, name: str = "", variant: int = 0) -> Any:
     """
     if variant < 0:
         raise ValueError("variant must be >= 0")
-    return copy.deepcopy(_Synthesizer().value(schema, name, variant, 0))
+    return copy.deepcopy((_SHARED.get() or _Synthesizer()).value(schema, name, variant, 0))
+
+
+@contextlib.contextmanager
+def shared_synthesis() -> Iterator[None]:
+    """Within the block every valid_value call shares one memo: a big spec reuses its component schemas."""
+    token = _SHARED.set(_Synthesizer())
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
 
 
 def minimal_valid_object(schema: JsonSchema) -> dict[str, Any]:
@@ -126,6 +142,44 @@ def minimal_valid_object(schema: JsonSchema) -> dict[str, Any]:
     return full  # unreachable: with every optional property kept, this is the valid full value
 
 
+class _Search:
+    """The distinct valid alternatives of one schema, found lazily from its candidate groups."""
+
+    def __init__(self, schema: JsonSchema, groups: Iterator[tuple[int, Iterable[Any]]]) -> None:
+        self.schema = schema  # held so the id() keying this search stays this schema's
+        self.groups = groups
+        self.found: list[Any] = []
+        self.attempts: list[int] = []  # the synthesis attempt that found each value: never decreasing
+        self.seen: set[str] = set()
+        self.synthesized = 0  # synthesis attempts consumed
+        self.exhausted = False
+        self.active = False  # being advanced right now, further up the stack
+        self.failure: UnsatisfiableSchema | None = None
+
+    def advance(self, valid: Callable[[Any, Any], bool]) -> None:
+        """Try the next candidate group."""
+        step = next(self.groups, None)
+        if step is None:
+            self.exhausted = True
+            return
+        attempt, group = step
+        self.synthesized = max(self.synthesized, attempt + 1)
+        try:
+            pick = next((c for c in group if _is_json(c) and valid(self.schema, c)), _NOTHING)
+        except _TooDeep:
+            raise
+        except UnsatisfiableSchema as exc:
+            self.failure = exc
+            return
+        if pick is _NOTHING:
+            return
+        fingerprint = json.dumps(pick, sort_keys=True)
+        if fingerprint not in self.seen:
+            self.seen.add(fingerprint)
+            self.found.append(pick)
+            self.attempts.append(attempt)
+
+
 class _Synthesizer:
     """One generation run: memoizes values and validators per schema object, which keeps nesting cheap."""
 
@@ -133,6 +187,10 @@ class _Synthesizer:
         # Entries hold the schema itself so its id() cannot be reused by a later temporary dict.
         self._memo: dict[tuple[int, str, int], tuple[Any, Any]] = {}
         self._validators: dict[int, tuple[Any, Draft202012Validator]] = {}
+        # Alternatives found so far per (schema, name): variant n resumes where variant n - 1 stopped.
+        self._searches: dict[tuple[int, str], _Search] = {}
+        # (id(schema), keyword, branch index) -> (schema, the merged schema); see _merged.
+        self._merges: dict[tuple[int, str, int | None], tuple[JsonSchema, JsonSchema]] = {}
 
     def value(self, schema: Any, name: str, variant: int, depth: int) -> Any:
         """The variant-th distinct valid value of schema (memoized)."""
@@ -170,57 +228,57 @@ class _Synthesizer:
             raise UnsatisfiableSchema(f"schema has an invalid pattern: {exc}") from exc
 
     def _choose(self, schema: JsonSchema, name: str, variant: int, depth: int) -> Any:
-        found: list[Any] = []
-        seen: set[str] = set()
-        failure: UnsatisfiableSchema | None = None
-        for group in self._candidate_groups(schema, name, variant, depth):
-            try:
-                pick = next((c for c in group if _is_json(c) and self.valid(schema, c)), _NOTHING)
-            except _TooDeep:
-                raise
-            except UnsatisfiableSchema as exc:
-                failure = exc
-                continue
-            if pick is _NOTHING:
-                continue
-            fingerprint = json.dumps(pick, sort_keys=True)
-            if fingerprint in seen:
-                continue
-            found.append(pick)
-            seen.add(fingerprint)
-            if len(found) > variant:
-                break
+        """The variant-th distinct alternative, found within the first `variant + _ATTEMPTS` syntheses."""
+        key = (id(schema), name)
+        search = self._searches.get(key)
+        if search is None or search.active:
+            # A cyclic schema re-enters its own search from deeper down: that level searches on its own.
+            search = _Search(schema, self._candidate_groups(schema, name, depth))
+            self._searches.setdefault(key, search)
+        budget = variant + _ATTEMPTS
+        search.active = True
+        try:
+            while len(search.found) <= variant and search.synthesized < budget and not search.exhausted:
+                search.advance(self.valid)
+        except UnsatisfiableSchema:
+            if self._searches.get(key) is search:
+                del self._searches[key]  # its candidate generator died with the error
+            raise
+        finally:
+            search.active = False
+        # Only what the budget of this variant reaches counts, so the answer never depends on call order.
+        found = search.found[: bisect.bisect_left(search.attempts, budget)]
         if not found:
             where = f" of {name!r}" if name else ""
-            raise failure or UnsatisfiableSchema(f"no value satisfies the schema{where}")
+            raise search.failure or UnsatisfiableSchema(f"no value satisfies the schema{where}")
         return found[variant % len(found)]
 
     def _candidate_groups(
-        self, schema: JsonSchema, name: str, variant: int, depth: int
-    ) -> Iterator[Iterable[Any]]:
-        """Candidates in priority order; from each group the first valid one counts as one alternative."""
+        self, schema: JsonSchema, name: str, depth: int
+    ) -> Iterator[tuple[int, Iterable[Any]]]:
+        """Candidates in priority order, each group tagged with its synthesis attempt (-1: from the spec).
+
+        From each group the first valid candidate counts as one alternative.
+        """
         if "const" in schema:
-            yield (schema["const"],)
+            yield -1, (schema["const"],)
             return
         if isinstance(schema.get("examples"), list):
-            yield from ((example,) for example in schema["examples"])
+            yield from ((-1, (example,)) for example in schema["examples"])
         if "example" in schema:
-            yield (schema["example"],)
+            yield -1, (schema["example"],)
         if "default" in schema:
-            yield (schema["default"],)
+            yield -1, (schema["default"],)
         if isinstance(schema.get("enum"), list):
-            yield from ((member,) for member in schema["enum"])
+            yield from ((-1, (member,)) for member in schema["enum"])
             return
-        for attempt in range(variant + _ATTEMPTS):
-            yield self._synthesize(schema, name, attempt, depth)
+        for attempt in itertools.count():
+            yield attempt, self._synthesize(schema, name, attempt, depth)
 
     def _synthesize(self, schema: JsonSchema, name: str, variant: int, depth: int) -> Iterator[Any]:
         """Synthesized candidates for one variant, most readable first."""
         if isinstance(schema.get("allOf"), list):
-            merged = {key: value for key, value in schema.items() if key != "allOf"}
-            for part in schema["allOf"]:
-                merged = _merge(merged, part if isinstance(part, dict) else {})
-            yield self.value(merged, name, variant, depth)
+            yield self.value(self._merged(schema, "allOf", None), name, variant, depth)
             return
         for keyword in ("oneOf", "anyOf"):
             branches = schema.get(keyword)
@@ -241,17 +299,29 @@ class _Synthesizer:
     def _branches(
         self, schema: JsonSchema, keyword: str, branches: list[Any], name: str, variant: int, depth: int
     ) -> Iterator[Any]:
-        base = {key: value for key, value in schema.items() if key != keyword}
         # A null branch is how 3.1 specs spell "nullable"; a real value says more in a test.
-        usable = [branch for branch in branches if branch is not False]
-        ordered = sorted(usable, key=lambda branch: _types(_as_schema(branch)) == ["null"])
-        for branch in ordered:
+        usable = [index for index, branch in enumerate(branches) if branch is not False]
+        ordered = sorted(usable, key=lambda index: _types(_as_schema(branches[index])) == ["null"])
+        for index in ordered:
             try:
-                yield self.value(_merge(base, _as_schema(branch)), name, variant, depth)
+                yield self.value(self._merged(schema, keyword, index), name, variant, depth)
             except _TooDeep:
                 raise
             except UnsatisfiableSchema:
                 continue
+
+    def _merged(self, schema: JsonSchema, keyword: str, index: int | None) -> JsonSchema:
+        """The schema without `keyword`, conjoined with all its parts (index None) or with one branch.
+
+        Built once per schema and branch: the same dict object lets later variants resume its search.
+        """
+        key = (id(schema), keyword, index)
+        if key not in self._merges:
+            merged = {k: v for k, v in schema.items() if k != keyword}
+            for part in schema[keyword] if index is None else [schema[keyword][index]]:
+                merged = _merge(merged, _as_schema(part))
+            self._merges[key] = (schema, merged)
+        return self._merges[key][1]
 
     def _typed(self, schema: JsonSchema, type_: str, name: str, variant: int, depth: int) -> Iterator[Any]:
         if type_ == "null":
@@ -324,6 +394,12 @@ class _Synthesizer:
                 if prop in required:
                     raise
         return result
+
+
+# The synthesizer shared_synthesis() installs; None outside such a block.
+_SHARED: contextvars.ContextVar[_Synthesizer | None] = contextvars.ContextVar(
+    "shared_synthesis", default=None
+)
 
 
 def _as_schema(schema: Any) -> JsonSchema:
@@ -888,6 +964,15 @@ def _extras(tree: _Node, min_len: int) -> Iterator[int]:
     yield from (low, low + 1, low + 2)
 
 
+@functools.lru_cache(maxsize=1024)
+def _pattern_tree(pattern: str) -> _Node | None:
+    """The parsed pattern, or None for features we do not model; cached, as specs reuse patterns a lot."""
+    try:
+        return _PatternParser(pattern).parse()
+    except _UnsupportedPattern:
+        return None
+
+
 def _pattern_string(pattern: str, min_len: int, max_len: int | None, variant: int) -> str | None:
     """A string matching pattern within the length limits, or None if none was found."""
 
@@ -900,10 +985,7 @@ def _pattern_string(pattern: str, min_len: int, max_len: int | None, variant: in
         re.compile(pattern)
     except re.error as exc:
         raise UnsatisfiableSchema(f"invalid pattern {pattern!r}: {exc}") from exc
-    try:
-        tree: _Node | None = _PatternParser(pattern).parse()
-    except _UnsupportedPattern:
-        tree = None
+    tree = _pattern_tree(pattern)
     if tree is not None:
         for extra in _extras(tree, min_len):
             candidate = _emit(tree, variant, extra, 0)
@@ -917,20 +999,24 @@ def _pattern_string(pattern: str, min_len: int, max_len: int | None, variant: in
 # ---------------------------------------------------------------------------------------------------------
 
 _RELAXED_DROP = ("examples", "example", "default", "const")
+# Values no lax parser coerces into the declared type: Pydantic takes "yes" or 1 for a boolean, "5" for an
+# integer, and other frameworks 123 for a string; no parser makes a scalar of an object or an object of text.
 _WRONG_TYPE_VALUES: dict[str, Any] = {
-    "string": 123,
+    "string": {"value": "not-a-string"},
     "integer": "not-a-number",
     "number": "not-a-number",
-    "boolean": "yes",
-    "array": {},
-    "object": [],
+    "boolean": {"value": "not-a-boolean"},
+    "array": {"value": "not-an-array"},
+    "object": "not-an-object",
     "null": "not-null",
 }
 # Query and path values travel as text, so only text that fails to parse is a wrong type there.
 _WRONG_PARAMETER_VALUES: dict[str, Any] = {"integer": "abc", "number": "abc", "boolean": "not-a-boolean"}
+# Text no lenient parser reads as the format: "2024-01-15 10:30" is a date-time to Pydantic, and day-first
+# dates such as "15/01/2024" are dates to dateutil.
 _BROKEN_FORMATS: dict[str, tuple[str, ...]] = {
-    "date": ("15/01/2024", "2024-13-45"),
-    "date-time": ("2024-01-15 10:30", "2024-13-45T10:30:00Z"),
+    "date": ("not-a-date", "2024-13-45"),
+    "date-time": ("not-a-date-time", "2024-13-45T10:30:00Z"),
     "email": ("not-an-email", "user.example.com"),
     "uuid": ("not-a-uuid", "3fa85f64-5717-4562-b3fc-2c963f66afa"),
 }
@@ -1092,6 +1178,9 @@ def _bad_length(schema: JsonSchema, name: str, *, short: bool) -> tuple[Any, str
         phrase = phrases[0] if short else phrases[1]
         relaxed = {**_without(schema, *_RELAXED_DROP), "type": type_, low_key: target, high_key: target}
         value = _relaxed_value(relaxed, name)
+        # Servers that strip surrounding whitespace must still see the length break.
+        if isinstance(value, str) and value.strip() != value:
+            continue
         if value is not _NOTHING and _breaks_only(schema, (low_key if short else high_key,), value):
             return value, f"{phrase} {limit}"
     return None
@@ -1108,13 +1197,17 @@ def _outside_enum(schema: JsonSchema, name: str) -> tuple[Any, str] | None:
     relaxed = {**_without(schema, "enum", *_RELAXED_DROP), "not": {"enum": enum}}
     listed = json.dumps(enum)
     phrase = "outside the allowed values" + (f" {listed}" if len(listed) <= 60 else "")
-    for value in candidates:
-        if _breaks_only(schema, ("enum",), value):
+    # A server matching members case-insensitively, or ignoring separators, accepts "Active" for "active".
+    folded = {_folded(member) for member in enum}
+    for value in [*candidates, _relaxed_value(relaxed, name)]:
+        if value is not _NOTHING and _folded(value) not in folded and _breaks_only(schema, ("enum",), value):
             return value, phrase
-    value = _relaxed_value(relaxed, name)
-    if value is not _NOTHING and _breaks_only(schema, ("enum",), value):
-        return value, phrase
     return None
+
+
+def _folded(value: Any) -> Any:
+    """A string as a lenient matcher compares it: case, surrounding space and separators ignored."""
+    return re.sub(r"[\s_-]+", "", value).casefold() if isinstance(value, str) else json.dumps(value)
 
 
 def _broken_format(schema: JsonSchema) -> tuple[Any, str] | None:
@@ -1132,7 +1225,110 @@ def _pattern_miss(schema: JsonSchema, name: str) -> tuple[Any, str] | None:
     phrase = f"not matching the pattern {pattern}"
     relaxed = {**_without(schema, "pattern", *_RELAXED_DROP), "not": {"pattern": pattern}}
     readable = _relaxed_value(relaxed, name)
-    for value in (readable, "!!!", "#", " ", "0", "a", "A"):
-        if value is not _NOTHING and _breaks_only(schema, ("pattern",), value):
+    for value in (readable, "!!!", "#", "0", "a", "A"):
+        stripped = not isinstance(value, str) or value.strip() == value  # a server may strip it first
+        if value is not _NOTHING and stripped and _breaks_only(schema, ("pattern",), value):
             return value, phrase
     return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Values a server must know or keep apart
+# ---------------------------------------------------------------------------------------------------------
+
+# Last words of names whose values are keys a server keeps unique (or that read like one).
+_UNIQUE_WORDS = frozenset(
+    {"email", "mail", "username", "login", "slug", "handle", "nickname", "name", "title", "sku"}
+)
+_UNIQUE_FORMATS = frozenset({"email", "idn-email"})
+_PERSON_NAME_PARTS = frozenset({"first", "last", "middle", "given", "family", "sur", "full"})
+# Values the server issues (by mail, SMS or an earlier call) and so must recognise: no spec can give one.
+_SECRET_WORDS = frozenset({"token", "secret", "otp", "nonce", "captcha", "totp"})
+_SECRET_CODE_WORDS = frozenset(
+    {
+        "verification",
+        "verify",
+        "confirmation",
+        "confirm",
+        "reset",
+        "otp",
+        "mfa",
+        "auth",
+        "activation",
+        "invite",
+        "security",
+    }
+)
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a field or parameter names a value the server issues: a reset token, an OTP, a secret."""
+    words = _words(name)
+    if not words:
+        return False
+    if words[-1] in _SECRET_WORDS:
+        return True
+    # "code" alone is most often such a value; "country_code" or "zip_code" are plain data.
+    return words[-1] == "code" and (len(words) == 1 or bool(_SECRET_CODE_WORDS & set(words[:-1])))
+
+
+def with_unique_values(schema: Any, value: Any, name: str = "", *, ids: bool = True) -> Any:
+    """value with its naturally unique parts (emails, usernames, names, client-chosen ids) as Unique markers.
+
+    Only parts valid against their own schema are marked, so a value breaking a constraint stays as it is.
+    `ids=False` keeps ids as they are: in an update body the id names the object to change.
+    """
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, dict):
+        properties = _properties(schema)
+        return {
+            key: with_unique_values(properties.get(key), item, key, ids=ids) for key, item in value.items()
+        }
+    if isinstance(value, list):
+        items = schema.get("items")
+        return [with_unique_values(items, item, _singular(name), ids=ids) for item in value]
+    marker = _unique_marker(schema, value, name, ids)
+    return value if marker is None else marker
+
+
+def names_a_key(name: str, schema: Any) -> bool:
+    """Whether values of name are natural keys (an email, a username, a name) rather than ids."""
+    words = _words(name)
+    fmt = schema.get("format") if isinstance(schema, dict) else None
+    # A person's first or last name is no key: many people share one.
+    person = len(words) > 1 and words[-1] == "name" and words[-2] in _PERSON_NAME_PARTS
+    return fmt in _UNIQUE_FORMATS or (not fmt and bool(words) and words[-1] in _UNIQUE_WORDS and not person)
+
+
+def _unique_marker(schema: JsonSchema, value: Any, name: str, ids: bool) -> Unique | None:
+    if "enum" in schema or "const" in schema or isinstance(value, bool):
+        return None
+    words = _words(name)
+    if isinstance(value, int):
+        # A client-chosen numeric id; one at a bound is a boundary test's value, kept as it is.
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if not ids or words != ["id"] or value in (low, high) or not is_valid(schema, value):
+            return None
+        return Unique(example=value, minimum=_int_or_none(low), maximum=_int_or_none(high))
+    if not isinstance(value, str):
+        return None
+    fmt = schema.get("format")
+    # A bare "id" is the client choosing this object's id; "owner_id" points at another object, kept as is.
+    chosen_id = ids and (words == ["id"] and not fmt or fmt == "uuid" and words in (["id"], ["uuid"]))
+    if not chosen_id and not names_a_key(name, schema) or not is_valid(schema, value):
+        return None
+    max_length = schema.get("maxLength")
+    # At minLength the example is a boundary value: the made one keeps its length.
+    if schema.get("minLength") == len(value) and len(value) > 0:
+        max_length = len(value)
+    return Unique(
+        example=value,
+        max_length=max_length if isinstance(max_length, int) else None,
+        pattern=schema.get("pattern") if isinstance(schema.get("pattern"), str) else None,
+        format=fmt if isinstance(fmt, str) else None,
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return int(value) if _is_number(value) and float(value).is_integer() else None

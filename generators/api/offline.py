@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
+from collections import Counter
 from importlib import resources
+from typing import Any
 
 from generators.api.codegen import py_literal, render_scenario
-from generators.api.planner import Planner, snake
+from generators.api.data import (
+    is_secret_name,
+    is_valid,
+    names_a_key,
+    shared_synthesis,
+    valid_value,
+    with_unique_values,
+)
+from generators.api.planner import Planner, issues_tokens, snake
 from generators.api.requirements import Uncovered, plan_requirement
 from generators.base import GeneratedSuite
-from vocabulary.api_model import ApiModel
+from vocabulary.api_model import ApiModel, Operation, SecurityScheme
 from vocabulary.artefacts import GeneratedTest, Requirement, RequirementCoverage, ValidationResult
-from vocabulary.claims import Scenario
+from vocabulary.claims import Given, Ref, Scenario, Step, Unique
 
 REQUIREMENTS_MODULE = "test_requirements.py"
 # Request timeout (s) a repaired test gets after timing out with the suite default, then ×3 per repair.
 _REPAIRED_TIMEOUT_S = 15.0
-_STATIC_FILES = ("conftest.py", "support.py")
+_SECOND_USER_VARIANT = 7
+_SIGN_UP_TYPES = ("application/json", "application/x-www-form-urlencoded")
+_STATIC_FILES = ("conftest.py", "support.py", "unique.py")
 _PYTEST_INI = (
     "[pytest]\n"
     "# Self-contained: run `pytest` in this folder. Allure: add --alluredir=allure-results.\n"
@@ -34,7 +48,12 @@ class OfflineApiGenerator:
     """Writes API tests from what reconnaissance found and what the requirements say."""
 
     def generate(self, api: ApiModel, requirements: list[Requirement]) -> GeneratedSuite:
-        scenarios = Planner(api).plan()
+        with shared_synthesis():
+            return self._generate(api, requirements)
+
+    def _generate(self, api: ApiModel, requirements: list[Requirement]) -> GeneratedSuite:
+        planner = Planner(api)
+        scenarios = planner.plan()
         coverage: list[RequirementCoverage] = []
         for requirement in requirements:
             planned = plan_requirement(requirement, api)
@@ -48,8 +67,14 @@ class OfflineApiGenerator:
                     test_ids=[f"{module_for(s)}::{s.name}" for s in _unique_names(planned, scenarios)],
                 )
             )
-        tests = [render_scenario(s, api, module=module_for(s)) for s in _unique_names(scenarios, scenarios)]
-        return GeneratedSuite(tests=tests, support_files=support_files(api), coverage=coverage)
+        tests = [_rendered(s, api, module_for(s)) for s in _unique_names(scenarios, scenarios)]
+        files = support_files(api)
+        # Shipped with the suite, so its users see which spec checks it does not make, and why.
+        skipped = [s.model_dump() for s in planner.skipped]
+        files["skipped_checks.json"] = json.dumps(skipped, indent=2, ensure_ascii=False) + "\n"
+        return GeneratedSuite(
+            tests=tests, support_files=files, coverage=coverage, skipped_oracles=planner.skipped
+        )
 
     def repair(
         self, test: GeneratedTest, result: ValidationResult, api: ApiModel, requirements: list[Requirement]
@@ -68,7 +93,7 @@ class OfflineApiGenerator:
         if scenario is None:
             return None
         scenario = scenario.model_copy(update={"timeout_s": timeout_s})
-        repaired = render_scenario(scenario, api, module=test.module)
+        repaired = _rendered(scenario, api, test.module)
         return repaired.model_copy(update={"variant": variant, "timeout_s": timeout_s})
 
     def _spec_scenarios(self, test: GeneratedTest, api: ApiModel, variant: int) -> list[Scenario]:
@@ -114,6 +139,7 @@ def support_files(api: ApiModel) -> dict[str, str]:
                 "scheme": s.scheme,
                 "in": s.location,
                 "name": s.parameter_name,
+                "flows": _flow_settings(s, api) or None,
             }.items()
             if v is not None
         }
@@ -125,11 +151,296 @@ def support_files(api: ApiModel) -> dict[str, str]:
         "# Security schemes of the API in spec order; credentials come from env vars (see conftest.py).\n"
         f"SECURITY_SCHEMES = {py_literal(schemes)}\n"
         f"SECURED = {any(op.security for op in api.operations)!r}\n"
+        "# A public sign-up the suite may use to make a second user when none is configured (or None).\n"
+        f"SIGN_UP = {py_literal(_sign_up_settings(api))}\n"
     )
-    schemas = {
-        op.operation_id: {r.status: r.schema_ for r in op.responses if r.schema_ is not None}
-        for op in api.operations
-    }
-    files["spec_schemas.json"] = json.dumps(schemas, indent=2, ensure_ascii=False) + "\n"
+    files["spec_schemas.json"] = json.dumps(response_schemas(api), indent=2, ensure_ascii=False) + "\n"
     files["pytest.ini"] = _PYTEST_INI
     return files
+
+
+def _flow_settings(scheme: SecurityScheme, api: ApiModel) -> dict[str, dict[str, object]]:
+    """OAuth2 flows with a token endpoint, asking for the scopes the operations require of the scheme."""
+    required = {scope for op in api.operations for alt in op.security for scope in alt.get(scheme.name, [])}
+    return {
+        flow.kind: {"tokenUrl": flow.token_url, "scopes": sorted(required)}
+        for flow in scheme.flows
+        if flow.token_url
+    }
+
+
+def _sign_up_settings(api: ApiModel) -> dict[str, Any] | None:
+    """A public POST whose body names a new user and a password, and the OAuth2 password flow to log in."""
+    flows = [flow for scheme in api.security_schemes for flow in _flow_settings(scheme, api).items()]
+    login = next((settings for kind, settings in flows if kind == "password"), None)
+    for op in api.operations if login else []:
+        body = op.request_body
+        media_type = body.content_type.split(";")[0].strip() if body else ""
+        public = op.method == "post" and not op.security and "{" not in op.path and not issues_tokens(api, op)
+        if body is None or not public or media_type not in _SIGN_UP_TYPES:
+            continue
+        properties = body.schema_.get("properties", {})
+        secret = [n for n, p in properties.items() if n == "password" or p.get("format") == "password"]
+        user = [n for n in ("username", "email", "login") if n in properties]
+        if secret and user:
+            return {
+                "path": op.path,
+                "form": media_type != "application/json",
+                # A variant of its own, so that it is not the user the sign-up's own tests make.
+                "body": valid_value(body.schema_, variant=_SECOND_USER_VARIANT),
+                "username": user[0],
+                "password": secret[0],
+                "flow": login,
+            }
+    return None
+
+
+def response_schemas(api: ApiModel) -> dict[str, Any]:
+    """Every documented response schema by operation and status, repeated subschemas written once.
+
+    Resolved specs repeat each referenced schema wherever it is used; written out in full, a big spec's
+    schemas grow far beyond the spec. Repeats become `{"$ref": "#/$defs/<name>"}` into one `$defs` table.
+    """
+    table = _SchemaTable(api.schemas)
+    operations = {
+        op.operation_id: {r.status: table.intern(r.schema_) for r in op.responses if r.schema_ is not None}
+        for op in api.operations
+    }
+    table.count_uses(key for statuses in operations.values() for key in statuses.values())
+    written = {
+        op: {status: table.write(key) for status, key in statuses.items()}
+        for op, statuses in operations.items()
+    }
+    return {"$defs": table.defs, "operations": written}
+
+
+_Key = tuple[str, Any]  # ("s", (type name, value)) for scalars, ("n", number) for dicts and lists
+
+
+class _SchemaTable:
+    """Schemas interned by content, so that equal subschemas get one number however often they recur."""
+
+    def __init__(self, components: dict[str, Any]) -> None:
+        self._numbers: dict[tuple[Any, ...], int] = {}
+        # number -> ("d", ((key, child), ...)) or ("l", (child, ...))
+        self._shapes: list[tuple[Any, ...]] = []
+        # id() memo; it holds the object so that the id stays this object's
+        self._by_object: dict[int, tuple[Any, _Key]] = {}
+        self._uses: Counter[int] = Counter()
+        self._names: dict[int, str] = {}
+        self._taken: set[str] = set()
+        self.defs: dict[str, Any] = {}
+        for name, schema in components.items():
+            key = self.intern(schema)
+            if key[0] == "n" and key[1] not in self._names:
+                self._names[key[1]] = self._free_name(re.sub(r"[^A-Za-z0-9_.-]", "_", name))
+
+    def _free_name(self, wanted: str) -> str:
+        suffixes = (f"{wanted}_{i}" for i in itertools.count(2))
+        name = next(n for n in itertools.chain((wanted,), suffixes) if n not in self._taken)
+        self._taken.add(name)
+        return name
+
+    def intern(self, value: Any) -> _Key:
+        """The key of value: equal JSON gets equal keys; linear in the distinct objects reached."""
+        if not isinstance(value, dict | list):
+            return ("s", (type(value).__name__, value))
+        memo = self._by_object.get(id(value))
+        if memo is not None:
+            return memo[1]
+        if isinstance(value, dict):
+            shape: tuple[Any, ...] = ("d", tuple((k, self.intern(v)) for k, v in value.items()))
+        else:
+            shape = ("l", tuple(self.intern(v) for v in value))
+        number = self._numbers.get(shape)
+        if number is None:
+            number = self._numbers[shape] = len(self._shapes)
+            self._shapes.append(shape)
+        key = ("n", number)
+        self._by_object[id(value)] = (value, key)
+        return key
+
+    def count_uses(self, roots: Any) -> None:
+        """How many places of the de-duplicated schemas name each dict or list."""
+        for key in roots:
+            self._uses[key[1]] += 1
+        for kind, children in self._shapes:
+            for child in children if kind == "l" else (child for _, child in children):
+                if child[0] == "n":
+                    self._uses[child[1]] += 1
+
+    def write(self, key: _Key, *, top: bool = True) -> Any:
+        """The JSON of key, repeated composite dicts replaced by references into `defs`."""
+        if key[0] == "s":
+            return key[1][1]
+        number = key[1]
+        kind, children = self._shapes[number]
+        if kind == "l":
+            return [self.write(child, top=False) for child in children]
+        composite = any(child[0] == "n" for _, child in children)
+        if top or self._uses[number] < 2 or not composite:
+            return {k: self.write(child, top=False) for k, child in children}
+        name = self._names.get(number) or self._names.setdefault(number, self._free_name(f"schema{number}"))
+        if name not in self.defs:
+            self.defs[name] = {}  # reserved first: a schema may contain itself only through a $ref
+            self.defs[name] = self.write(key)
+        return {"$ref": f"#/$defs/{name}"}
+
+
+def _rendered(scenario: Scenario, api: ApiModel, module: str) -> GeneratedTest:
+    return render_scenario(with_run_time_data(scenario, api), api, module=module)
+
+
+def with_run_time_data(scenario: Scenario, api: ApiModel) -> Scenario:
+    """The scenario with its unique data made at run time, and skipped when the spec cannot give an input.
+
+    Emails, usernames, names and client-chosen ids become `unique(...)` calls; ids no call gives become
+    `given(...)`; optional server-issued secrets (tokens, codes) are left out, required ones skip the test.
+    """
+    made: dict[tuple[str, Any], Unique] = {}
+    steps = [_prepared_step(step, api, made) for step in scenario.steps]
+    steps = [_with_made_checks(step, made) for step in steps]
+    if scenario.category == "not_found" and steps:
+        steps[-1] = _valid_unknown_ids(steps[-1], api)
+    reason = scenario.skip_reason or _skip_reason(scenario, steps, api)
+    return scenario.model_copy(update={"steps": steps, "skip_reason": reason})
+
+
+# Ids no service has, in several shapes; the first one the parameter's schema accepts is used.
+_UNKNOWN_IDS: tuple[Any, ...] = (
+    "does-not-exist-0000",
+    "999999999",
+    "00000000-0000-4000-8000-000000000000",
+    "zzzzzzzz",
+)
+
+
+def _valid_unknown_ids(step: Step, api: ApiModel) -> Step:
+    """Unknown ids the parameter's schema accepts: an id the server rejects as malformed proves no 404."""
+    operation = api.operation(step.operation_id)
+    schemas = {p.name: p.schema_ for p in operation.path_parameters} if operation else {}
+    params = dict(step.path_params)
+    for name, value in step.path_params.items():
+        schema = schemas.get(name)
+        if schema is None or isinstance(value, Ref | Given) or is_valid(schema, value):
+            continue
+        params[name] = next((c for c in _UNKNOWN_IDS if is_valid(schema, c)), value)
+    return step.model_copy(update={"path_params": params})
+
+
+def _prepared_step(step: Step, api: ApiModel, made: dict[tuple[str, Any], Unique]) -> Step:
+    operation = api.operation(step.operation_id)
+    if operation is None:
+        return step
+    query = {
+        name: Given(name=name) if _needs_given(parameter_schema, value, name, example) else value
+        for name, value in step.query.items()
+        for parameter_schema, example in [_parameter(operation, name)]
+    }
+    body = step.body
+    # Form bodies are written field by field as text; only JSON bodies carry run-time values.
+    media_type = operation.request_body.content_type if operation.request_body else ""
+    if media_type.split(";")[0].strip().endswith("json") and isinstance(body, dict):
+        schema = operation.request_body.schema_ if operation.request_body else {}
+        required = set(schema.get("required", []))
+        properties = schema.get("properties", {})
+        body = {
+            key: Given(name=key)
+            if key in required and _needs_given(properties.get(key), value, key)
+            else value
+            for key, value in body.items()
+            if key in required or not _issued_secret(properties.get(key), value, key)
+        }
+        body = with_unique_values(schema, body, ids=operation.method == "post")
+        made.update({(key, value.example): value for key, value in body.items() if isinstance(value, Unique)})
+    return step.model_copy(update={"query": query, "body": body})
+
+
+def _parameter(operation: Operation, name: str) -> tuple[Any, Any]:
+    """The schema and example of a required query parameter; (None, None) for optional ones."""
+    found = next((p for p in operation.parameters if p.location == "query" and p.name == name), None)
+    return (found.schema_, found.example) if found is not None and found.required else (None, None)
+
+
+def _needs_given(schema: Any, value: Any, name: str, example: Any = None) -> bool:
+    """A required reference to another object ("owner_id") with no example: only an existing one works."""
+    if not isinstance(schema, dict) or example is not None or isinstance(value, Ref | Given):
+        return False
+    words = snake(name).split("_")
+    documented = any(key in schema for key in ("example", "examples", "default", "enum", "const"))
+    return len(words) > 1 and words[-1] == "id" and not documented and is_valid(schema, value)
+
+
+def _issued_secret(schema: Any, value: Any, name: str) -> bool:
+    """A valid value of a field only the server can issue: sending a made-up one fails the call."""
+    return is_secret_name(name) and isinstance(schema, dict) and is_valid(schema, value)
+
+
+def _with_made_checks(step: Step, made: dict[tuple[str, Any], Unique]) -> Step:
+    """Checks and query filters naming a value that was made unique name the same made value."""
+    if not made:
+        return step
+
+    def same(field: str, value: Any) -> Any:
+        marker = (
+            made.get((field, value)) if isinstance(value, str | int) and not isinstance(value, bool) else None
+        )
+        return marker or value
+
+    fields = [
+        check.model_copy(
+            update={"value": same((check.item_pointer or check.pointer).rsplit("/", 1)[-1], check.value)}
+        )
+        for check in step.expect.fields
+    ]
+    query = {name: same(name, value) for name, value in step.query.items()}
+    return step.model_copy(
+        update={"query": query, "expect": step.expect.model_copy(update={"fields": fields})}
+    )
+
+
+def _skip_reason(scenario: Scenario, steps: list[Step], api: ApiModel) -> str:
+    """Why the scenario cannot pass on a correct service, or "" when it can."""
+    for step in steps:
+        operation = api.operation(step.operation_id)
+        if operation is None or not _expects_success(step):
+            continue
+        # A secret in the path is given by the user like any id (given() skips without one).
+        given = {
+            name
+            for name, value in [*step.path_params.items(), *step.query.items()]
+            if isinstance(value, Given)
+        }
+        secrets = [
+            p.name
+            for p in operation.parameters
+            if p.required and is_secret_name(p.name) and p.name not in given
+        ]
+        if operation.request_body is not None:
+            schema = operation.request_body.schema_
+            secrets += [name for name in schema.get("required", []) if is_secret_name(name)]
+        if secrets:
+            return (
+                f"{operation.operation_id} needs a valid {', '.join(secrets)}, which only the service issues"
+                " and the spec has no call for"
+            )
+    last = steps[-1] if steps else None
+    operation = api.operation(last.operation_id) if last else None
+    if scenario.category == "not_found" and last is not None and operation is not None:
+        for parameter in operation.path_parameters:
+            value = last.path_params.get(parameter.name)
+            if isinstance(value, Ref | Given):
+                continue
+            if names_a_key(parameter.name, parameter.schema_):
+                return (
+                    f"the path parameter '{parameter.name}' is a natural key, not an id: the spec does not"
+                    " say whether an unknown one is answered 404 or rejected as invalid"
+                )
+            if not is_valid(parameter.schema_, value):
+                return f"no unknown '{parameter.name}' could be made that its schema accepts"
+    return ""
+
+
+def _expects_success(step: Step) -> bool:
+    statuses = step.expect.statuses
+    return bool(statuses) and all(200 <= s < 300 for s in statuses) or step.expect.status_class == "2xx"

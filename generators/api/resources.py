@@ -6,10 +6,12 @@ Found from path shapes (`/tasks` and `/tasks/{taskId}`) and confirmed or complet
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from pydantic import BaseModel
 
 from vocabulary.api_model import ApiModel, JsonSchema, Operation
+from vocabulary.claims import Given
 
 _PARAM = re.compile(r"\{([^}]+)\}")
 
@@ -47,11 +49,17 @@ def _id_pointer(creator: Operation | None, id_param: str, api: ApiModel) -> str:
                 return expression.removeprefix("$response.body#") or "/id"
     schema = _success_schema(creator)
     properties = schema.get("properties", {}) if schema else {}
+    # An envelope ({"article": {...}}) holds the item in its only property.
+    envelope = ""
+    while len(properties) == 1 and (next(iter(properties.values())) or {}).get("properties"):
+        envelope += "/" + next(iter(properties))
+        properties = next(iter(properties.values()))["properties"]
     wanted = id_param.lower()
     for name in properties:
         if name.lower() == wanted or name.lower() + "id" == wanted.replace("_", ""):
-            return f"/{name}"
-    return "/id" if "id" in properties or not properties else f"/{next(iter(properties))}"
+            return f"{envelope}/{name}"
+    leaf = "id" if "id" in properties or not properties else next(iter(properties))
+    return f"{envelope}/{leaf}"
 
 
 def _success_schema(operation: Operation) -> JsonSchema | None:
@@ -63,26 +71,36 @@ def _success_schema(operation: Operation) -> JsonSchema | None:
 
 
 def find_resources(api: ApiModel) -> list[Resource]:
-    """Pair every item path `/x/{id}` with its collection `/x`, in spec order."""
+    """Pair every item path `/x/{id}` with its collection `/x`, in spec order.
+
+    A trailing slash does not make another path: FastAPI and Django write collections as `/x/`.
+    """
     by_path: dict[str, dict[str, Operation]] = {}
+    written: dict[str, list[str]] = {}  # normalized path -> the spellings the spec uses, in spec order
     for operation in api.operations:
-        by_path.setdefault(operation.path, {})[operation.method] = operation
+        key = _normalized(operation.path)
+        by_path.setdefault(key, {}).setdefault(operation.method, operation)
+        spellings = written.setdefault(key, [])
+        if operation.path not in spellings:
+            spellings.append(operation.path)
     resources = []
-    for item_path, item_ops in by_path.items():
-        match = re.fullmatch(r"(.*)/\{([^}]+)\}", item_path)
+    for key, item_ops in by_path.items():
+        match = re.fullmatch(r"(.*)/\{([^}]+)\}", key)
         if not match:
             continue
-        collection_path, id_param = match.group(1) or "/", match.group(2)
-        collection_ops = by_path.get(collection_path, {})
+        collection_key, id_param = _normalized(match.group(1)), match.group(2)
+        collection_ops = by_path.get(collection_key, {})
         creator = collection_ops.get("post")
+        lister = collection_ops.get("get")
+        collection_path = (creator or lister).path if creator or lister else match.group(1) or "/"
         resources.append(
             Resource(
                 collection_path=collection_path,
-                item_path=item_path,
+                item_path=(item_ops.get("get") or next(iter(item_ops.values()))).path,
                 id_param=id_param,
                 id_pointer=_id_pointer(creator, id_param, api),
                 create=creator.operation_id if creator else None,
-                list=collection_ops["get"].operation_id if "get" in collection_ops else None,
+                list=lister.operation_id if lister else None,
                 read=item_ops["get"].operation_id if "get" in item_ops else None,
                 update=item_ops["patch"].operation_id if "patch" in item_ops else None,
                 replace=item_ops["put"].operation_id if "put" in item_ops else None,
@@ -94,7 +112,20 @@ def find_resources(api: ApiModel) -> list[Resource]:
 
 def resource_of(operation: Operation, resources: list[Resource]) -> Resource | None:
     """The resource whose item path is this operation's path (the one it needs an existing id for)."""
-    return next((r for r in resources if r.item_path == operation.path), None)
+    path = _normalized(operation.path)
+    return next((r for r in resources if _normalized(r.item_path) == path), None)
+
+
+def given_path_parameters(operation: Operation) -> dict[str, Any]:
+    """Path parameters for acting on something that exists when no call can make it: examples, else Given."""
+    return {
+        p.name: p.example if p.example is not None else Given(name=p.name) for p in operation.path_parameters
+    }
+
+
+def _normalized(path: str) -> str:
+    """The path without its trailing slash; the root stays "/"."""
+    return path.rstrip("/") or "/"
 
 
 def path_parameters(path: str) -> list[str]:

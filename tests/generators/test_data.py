@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -15,11 +17,15 @@ from generators.api.data import (
     UnsatisfiableSchema,
     invalid_cases,
     invalid_parameter_values,
+    is_secret_name,
     is_valid,
     minimal_valid_object,
+    names_a_key,
     valid_value,
+    with_unique_values,
 )
 from vocabulary.api_model import JsonSchema
+from vocabulary.claims import Unique
 
 # name -> (schema, property name hint)
 VALID_SCHEMAS: dict[str, tuple[JsonSchema, str]] = {
@@ -434,7 +440,7 @@ def test_invalid_cases_cover_each_kind_with_expected_values() -> None:
         for case in invalid_cases(TASK_SCHEMA, limit_per_kind=100)
     }
     assert found[("title", "missing_required")] == "<missing>"
-    assert found[("title", "wrong_type")] == 123
+    assert found[("title", "wrong_type")] == {"value": "not-a-string"}
     assert found[("title", "too_short")] == "Sa"
     assert len(found[("title", "too_long")]) == 51
     assert found[("priority", "wrong_type")] == "not-a-number"
@@ -443,14 +449,14 @@ def test_invalid_cases_cover_each_kind_with_expected_values() -> None:
     assert found[("ratio", "below_minimum")] == 0  # the exclusive bound itself
     assert found[("ratio", "above_maximum")] == 1
     assert found[("price", "below_minimum")] == 0.25  # one multipleOf step below, so only minimum breaks
-    assert found[("done", "wrong_type")] == "yes"
-    assert found[("tags", "wrong_type")] == {}
+    assert found[("done", "wrong_type")] == {"value": "not-a-boolean"}
+    assert found[("tags", "wrong_type")] == {"value": "not-an-array"}
     assert found[("tags", "too_short")] == []
     assert len(found[("tags", "too_long")]) == 4
-    assert found[("meta", "wrong_type")] == []
+    assert found[("meta", "wrong_type")] == "not-an-object"
     assert found[("status", "invalid_enum")] == "unknown"
     assert found[("level", "invalid_enum")] == 4
-    assert found[("due", "invalid_format")] == "15/01/2024"
+    assert found[("due", "invalid_format")] == "not-a-date"
     assert found[("email", "invalid_format")] == "not-an-email"
     assert found[("ref", "invalid_format")] == "not-a-uuid"
     assert ("at", "invalid_format") in found
@@ -475,7 +481,7 @@ def test_wrong_type_respects_type_lists() -> None:
     cases = [case for case in invalid_cases(TASK_SCHEMA, limit_per_kind=100) if case.kind == "wrong_type"]
     by_field = {case.field: case.value[case.field] for case in cases}
     assert not isinstance(by_field["either"], str | int)
-    assert by_field["note"] == 123  # null is allowed, a number is not
+    assert by_field["note"] == {"value": "not-a-string"}  # null is allowed, an object is not
 
 
 def test_invalid_cases_order_and_limit() -> None:
@@ -538,3 +544,104 @@ def test_invalid_parameter_values(schema: JsonSchema, expected: list[tuple[str, 
     assert [(case.kind, case.value) for case in cases] == expected
     assert all(case.field is None and not is_valid(schema, case.value) for case in cases)
     assert all(case.description.startswith("value ") for case in cases)
+
+
+# --- values a lax parser cannot take for valid ones ---------------------------------------------------------
+
+
+def test_wrong_type_values_survive_a_lax_parser() -> None:
+    pydantic = pytest.importorskip("pydantic")
+    lax = pydantic.TypeAdapter
+    schema = {"type": "object", "properties": {"on": {"type": "boolean"}, "n": {"type": "integer"},
+                                               "s": {"type": "string"}}}  # fmt: skip
+    cases = {
+        c.field: c.value[c.field] for c in invalid_cases(schema, limit_per_kind=10) if c.kind == "wrong_type"
+    }
+    for field, kind in (("on", bool), ("n", int), ("s", str)):
+        with pytest.raises(pydantic.ValidationError):
+            lax(kind).validate_python(cases[field])
+
+
+def test_broken_dates_are_not_dates_to_a_lax_parser() -> None:
+    pydantic = pytest.importorskip("pydantic")
+    for fmt, kind in (("date", date), ("date-time", datetime)):
+        [case] = [
+            c
+            for c in invalid_parameter_values({"type": "string", "format": fmt})
+            if c.kind == "invalid_format"
+        ]
+        with pytest.raises(pydantic.ValidationError):
+            pydantic.TypeAdapter(kind).validate_python(case.value)
+
+
+def test_an_outside_enum_value_differs_from_every_member_beyond_case() -> None:
+    schema = {"type": "string", "enum": ["unknown", "invalid", "Not_A_Valid_Value"]}
+    [case] = [c for c in invalid_parameter_values(schema) if c.kind == "invalid_enum"]
+    assert case.value.casefold().replace("-", "").replace("_", "") not in {
+        "unknown",
+        "invalid",
+        "notavalidvalue",
+    }
+
+
+def test_too_long_and_pattern_breaks_stay_broken_when_stripped() -> None:
+    for case in invalid_parameter_values({"type": "string", "maxLength": 5, "pattern": "^\\S*$"}):
+        assert isinstance(case.value, str) and case.value == case.value.strip()
+
+
+# --- size: big arrays and reused patterns ------------------------------------------------------------
+
+
+def test_a_long_array_of_distinct_items_is_built_in_linear_time() -> None:
+    snowflake = {"type": "string", "maxLength": 40}
+    schema = {"type": "array", "uniqueItems": True, "minItems": 1500,
+              "items": {"oneOf": [snowflake, {"type": "null"}]}}  # fmt: skip
+    started = time.perf_counter()
+    value = valid_value(schema)
+    assert len(set(value)) == 1500 and is_valid(schema, value)
+    assert time.perf_counter() - started < 5  # quadratic took minutes
+
+
+def test_variants_do_not_depend_on_the_order_they_are_asked_in() -> None:
+    schema = {"type": "string", "enum": ["a", "b"]}
+    assert [valid_value(schema, variant=v) for v in (3, 0, 1)] == [
+        valid_value(schema, variant=v) for v in (3, 0, 1)
+    ]
+    shape = {"type": "object", "required": ["tag"], "properties": {"tag": {"type": "string", "maxLength": 3}}}
+    forward = [valid_value(shape, variant=v) for v in range(6)]
+    assert forward[::-1] == [valid_value(shape, variant=v) for v in reversed(range(6))]
+
+
+# --- values a server must know or keep apart ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [("reset_token", True), ("otp", True), ("clientSecret", True), ("code", True), ("verificationCode", True),
+     ("country_code", False), ("zipCode", False), ("title", False), ("password", False)],
+)  # fmt: skip
+def test_server_issued_values_are_told_by_their_names(name: str, secret: bool) -> None:
+    assert is_secret_name(name) is secret
+
+
+def test_unique_markers_go_on_keys_that_are_valid_and_not_at_a_boundary() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer", "minimum": 1},
+            "owner_id": {"type": "integer"},
+            "nickname": {"type": "string", "minLength": 4, "maxLength": 20},
+            "colour": {"type": "string", "enum": ["red"]},
+            "alias": {"type": "array", "items": {"type": "string", "format": "email"}},
+        },
+    }
+    value = {"id": 7, "owner_id": 3, "nickname": "Bean", "colour": "red", "alias": ["a@example.com", 5]}
+    marked = with_unique_values(schema, value)
+    assert marked["id"] == Unique(example=7, minimum=1)
+    assert marked["owner_id"] == 3 and marked["colour"] == "red"
+    assert marked["nickname"] == Unique(example="Bean", max_length=4)  # at minLength: keeps its length
+    assert marked["alias"] == [Unique(example="a@example.com", format="email"), 5]  # 5 is invalid: kept
+    assert with_unique_values(schema, {"id": 1}) == {"id": 1}  # the minimum itself is a boundary value
+    assert with_unique_values(schema, value, ids=False)["id"] == 7
+    assert names_a_key("email", {"format": "email"}) and names_a_key("displayName", {})
+    assert not names_a_key("recipe_id", {}) and not names_a_key("lastName", {})
