@@ -16,7 +16,9 @@ from generators.api.reading.emit import emit
 from generators.api.reading.frames import frame_claim
 from generators.api.reading.lexicon import Lexicon
 from generators.api.reading.model import Gap, Reading
+from generators.api.reading.ownership import is_ownership, ownership_scenarios
 from generators.api.reading.split import Claim, split_requirement
+from generators.api.reading.validation import is_universal_validation, validation_reading
 from vocabulary.api_model import ApiModel
 from vocabulary.artefacts import Requirement
 from vocabulary.claims import Scenario
@@ -25,7 +27,8 @@ __all__ = ["UNKNOWN_UUID", "NO_CLAIM", "Uncovered", "plan_requirement"]
 
 # Anything that could be a claim: without one, a requirement is uncovered whatever it talks about.
 _SIGNAL = re.compile(
-    r"\d|['\"`]|not\s+found|unauthori|forbidden|conflict|cannot|can't|reject|refuse|invalid|default|exist|only",
+    r"\d|['\"`]|not\s+found|unauthori|forbidden|conflict|cannot|can't|reject|refuse|invalid|default|exist|only"
+    r"|order|sort|first|header|integer|number|string|boolean",
     re.IGNORECASE,
 )
 NO_CLAIM = "no checkable statement (status, field value, count, limit or rule) found"
@@ -48,7 +51,16 @@ def plan_requirement(requirement: Requirement, api: ApiModel) -> list[Scenario] 
     scenarios: list[Scenario] = []
     previous: Reading | None = None
     for claim in claims:
-        reading = frame_claim(claim, lexicon, previous)
+        if is_ownership(claim.text, lexicon):
+            owned = ownership_scenarios(claim, lexicon, planner)
+            if isinstance(owned, Gap):
+                return Uncovered(requirement_id=rid, reason=_reason(claim, owned, len(claims)))
+            scenarios += owned
+            continue
+        if is_universal_validation(claim.text):
+            reading: Reading | Gap = validation_reading(claim, lexicon)
+        else:
+            reading = frame_claim(claim, lexicon, previous)
         if isinstance(reading, Reading) and reading.heading:
             previous = reading  # a heading names the call the next claims are about
             continue
@@ -58,7 +70,9 @@ def plan_requirement(requirement: Requirement, api: ApiModel) -> list[Scenario] 
         assert isinstance(reading, Reading)
         scenarios += built
         previous = reading
-    return scenarios or Uncovered(requirement_id=rid, reason=NO_CLAIM)
+    from generators.api.accounts import account_aware  # it builds on the planner and the suite's settings
+
+    return account_aware(planner, scenarios) or Uncovered(requirement_id=rid, reason=NO_CLAIM)
 
 
 def _reason(claim: Claim, gap: Gap, count: int) -> str:

@@ -189,7 +189,7 @@ def test_gherkin_without_credentials() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("A reader only sees their own loans.", "needs a second identity"),
+        ("A reader only sees their own loans.", "names no resource of the spec whose items can be made"),
         ("Removing a book or a loan that does not exist returns 404.", "no operation of the spec matches"),
         ("POST /magazines returns 201.", "no operation of the spec matches: the spec has no POST /magazines"),
         ("Adding a book should feel pleasant.", "no checkable statement"),

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from generators.api.data import UnsatisfiableSchema, is_valid, minimal_valid_object, valid_value
 from generators.api.planner import Planner, snake
+from generators.api.reading.account import account_steps
 from generators.api.reading.lexicon import (
     Lexicon,
     items_pointer,
@@ -16,6 +17,7 @@ from generators.api.reading.lexicon import (
     words,
 )
 from generators.api.reading.model import Call, Case, Gap, Outcome, Reading
+from generators.api.reading.split import Claim
 from generators.api.resources import Resource, given_path_parameters
 from vocabulary.api_model import Operation
 from vocabulary.claims import Expectation, Paging, Ref, Scenario, Step
@@ -105,7 +107,11 @@ def _scenario(
         return Gap(f"no valid request can be built: {error}")
     if isinstance(checked, Gap):
         return checked
-    steps_out = [*prelude]
+    planned = planner.body_for(operation)
+    account = account_steps(operation, checked.body, planned, not outcome.refused, lexicon, planner)
+    if isinstance(account, Gap):
+        return account
+    steps_out = [*account, *prelude]
     if reading.repeat:
         steps_out.append(
             checked.model_copy(
@@ -128,7 +134,21 @@ def _scenario(
         for check in step.expect.fields:
             if isinstance(check.value, Ref) and check.value.step not in saved:
                 return Gap(f"'{check.pointer}' is compared with a value no earlier step of the test returns")
-    claim = reading.claim
+    critical = call.auth != "valid" or bool(reading.state)
+    return scenario_of(reading.claim, operation, checked, steps_out, reading.notes, suffix, critical=critical)
+
+
+def scenario_of(
+    claim: Claim,
+    operation: Operation,
+    checked: Step,
+    steps_out: list[Step],
+    notes: list[str],
+    suffix: str,
+    *,
+    critical: bool,
+) -> Scenario:
+    """The scenario of a claim's steps, named after the claim and exercising the checked step's status."""
     rid = claim.requirement_id
     name_words = [w for w in words(claim.text) if w not in ("a", "an", "the")][:6] or ["claim"]
     parts = [
@@ -140,9 +160,7 @@ def _scenario(
     ]
     key = _status_key(operation, checked.expect.statuses[0]) if checked.expect.statuses else None
     short = claim.text if len(claim.text) <= 60 else claim.text[:59] + "…"
-    severity: Literal["critical", "normal"] = (
-        "critical" if call.auth != "valid" or reading.state else "normal"
-    )
+    severity: Literal["critical", "normal"] = "critical" if critical else "normal"
     return Scenario(
         name="_".join(parts)[:120],
         title=(claim.source or claim.text)[:300],
@@ -153,7 +171,7 @@ def _scenario(
         steps=steps_out,
         requirement_ids=[rid],
         exercises=[(operation.operation_id, key)] if key else [],
-        description="; ".join(f"Not checked: {note}" for note in reading.notes),
+        description="; ".join(f"Not checked: {note}" for note in notes),
     )
 
 
@@ -330,7 +348,7 @@ def _checked_step(
     )
     if not succeeds and expect.fields and operation.method == "post":
         expect.cleanup = None
-    paging = _paging(reading, call, lexicon) if _needs_walk(expect) else None
+    paging = paging_of(operation, call.query, lexicon) if _needs_walk(expect) else None
     if paging is not None:
         expect.paging = paging
         expect.fields = [
@@ -362,9 +380,8 @@ def _needs_walk(expect: Expectation) -> bool:
     return any(c.op in ("all==", "has_item", "lacks_item") for c in expect.fields)
 
 
-def _paging(reading: Reading, call: Call, lexicon: Lexicon) -> Paging | None:
+def paging_of(operation: Operation, query: dict[str, Any], lexicon: Lexicon) -> Paging | None:
     """How to walk every page of the list, from its query parameters and answer schema."""
-    operation = call.operation
     pointer = items_pointer(operation)
     if pointer is None:
         return None
@@ -377,7 +394,7 @@ def _paging(reading: Reading, call: Call, lexicon: Lexicon) -> Paging | None:
         return next((names[o] for o in options if o in names), None)
 
     limit_param = first(_LIMIT_PARAMS)
-    limit = call.query.get(limit_param) if limit_param else None
+    limit = query.get(limit_param) if limit_param else None
     return Paging(
         items_pointer=pointer,
         key_pointer=resource.id_pointer if resource else "",
@@ -477,6 +494,7 @@ def _expectation(
         status_class=status_class,
         schema_of=(operation.operation_id, key) if documented and documented.schema_ else None,
         fields=list(outcome.checks),
+        headers=dict(outcome.headers),
     )
 
 

@@ -22,16 +22,11 @@ _NOTHING_MORE = re.compile(
     r"(?:required|needed)",
     re.IGNORECASE,
 )
-_OWNERSHIP = re.compile(
-    r"\b(?:own|their|his|her|someone\s+else|another\s+user|other\s+users?)\b", re.IGNORECASE
-)
 
 
 def frame_claim(claim: Claim, lexicon: Lexicon, previous: Reading | None = None) -> Reading | Gap:
     """Read one claim into a frame, or say which part could not be read."""
     view = ClaimView(claim, lexicon)
-    if _OWNERSHIP.search(claim.text) and re.search(r"\bonly\b|\bcannot\b|\bnot\b", claim.text, re.IGNORECASE):
-        return Gap("needs a second identity to show what another user may not see; the suite has none")
     calls = find_calls(view, lexicon, previous)
     if isinstance(calls, Gap):
         return calls

@@ -346,7 +346,10 @@ class Lexicon:
         shaped = [o for o in candidates if o.path.endswith("}") == item] or (
             candidates if intent == "read" else []
         )
-        return min(shaped, key=lambda o: (len(o.path_parameters), methods.index(o.method)), default=None)
+        # The collection itself before paths under it ("/articles" before "/articles/feed").
+        return min(
+            shaped, key=lambda o: (len(o.path_parameters), methods.index(o.method), len(o.path)), default=None
+        )
 
     def inputs(self, operation: Operation) -> Fields:
         """What a call can send: body properties (nested ones by pointer) and query or header parameters."""

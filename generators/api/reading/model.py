@@ -47,11 +47,12 @@ class Outcome:
     status_class: Literal["2xx", "4xx"] | None = None
     checks: list[FieldCheck] = field(default_factory=list)
     after_checks: list[FieldCheck] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # name -> start of the value ("" only present)
 
     @property
     def found(self) -> bool:
         """Whether the claim says anything checkable about the answer."""
-        return bool(self.statuses or self.status_class or self.checks or self.after_checks)
+        return bool(self.statuses or self.status_class or self.checks or self.after_checks or self.headers)
 
     @property
     def refused(self) -> bool:

@@ -14,9 +14,12 @@ from generators.api.reading.lexicon import (
     STATUS_CUES,
     Fields,
     Lexicon,
+    flatten,
+    item_schema,
     items_pointer,
     key_of,
     typed,
+    types,
 )
 from generators.api.reading.model import MAX_SEEDS, Reading
 from generators.api.reading.view import (
@@ -37,6 +40,29 @@ from vocabulary.claims import Comparison, FieldCheck, Ref
 _STILL = frozenset({"still", "unchanged", "remains", "remain", "stays", "stay", "untouched", "intact"})
 _HEADER = re.compile(r"[A-Z][A-Za-z]+(?:-[A-Z][A-Za-z]+)+\s*:")
 _NOT_THIS = frozenset({"never", "not", "instead", "rather", "nor"})
+# JSON types as prose names them, after a cue ("is an integer", "as a string", "be numbers").
+_JSON_TYPES = {
+    "integer": "integer",
+    "integers": "integer",
+    "int": "integer",
+    "number": "number",
+    "numbers": "number",
+    "numeric": "number",
+    "string": "string",
+    "strings": "string",
+    "boolean": "boolean",
+    "booleans": "boolean",
+    "array": "array",
+    "object": "object",
+}
+_TYPE_CUES = frozenset({"a", "an", "as", "is", "be", "are", "of", "type"})
+_RECENCY = re.compile(r"\b(most\s+recent|newest|latest|oldest|earliest)\s+(?:\w+\s+)?first\b", re.IGNORECASE)
+_SORTED = re.compile(
+    r"\b(?:ordered|sorted|ranked)\s+by\s+(?:the\s+|its\s+|their\s+)?([\w ]{1,40}?)"
+    r"(?:\s*,?\s*\(?(ascending|descending|asc|desc|highest|lowest|largest|smallest|newest|oldest|latest)\b|[.;,)]|$)",
+    re.IGNORECASE,
+)
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "its", "their", "no", "any", "every"})
 _PLACEHOLDER = re.compile(r"<[^<>]{1,40}>|\{[^{}]{1,40}\}")
 
 
@@ -81,6 +107,8 @@ def read_outcome(view: ClaimView, lexicon: Lexicon, reading: Reading) -> None:
                 target.append(FieldCheck(pointer=pointer, op="==", value=value[0], source=source))
                 view.used.add(index)
     _headers(view, reading, boundary)
+    _types(view, lexicon, outputs, reading, boundary)
+    _order(view, lexicon, reading, boundary)
     _count(view, lexicon, reading, boundary)
     _paired_values(view, outputs, reading, boundary, target)
     _inclusion(view, outputs, reading, boundary)
@@ -91,20 +119,131 @@ def read_outcome(view: ClaimView, lexicon: Lexicon, reading: Reading) -> None:
 
 
 def _headers(view: ClaimView, reading: Reading, boundary: int) -> None:
-    """A response header the outcome names ("a Location header", `WWW-Authenticate: Bearer`): the scenario IR
-    asserts bodies and statuses only, so the claim says it cannot be checked instead of passing it by."""
+    """A response header the outcome names: `WWW-Authenticate: Bearer` (present, its value starting so) or
+    "a Location header" (present); a header it does not name stays unreadable."""
     for index in range(boundary, len(view.tokens)):
         token = view.tokens[index]
-        named = token.lower in ("header", "headers") and index > boundary
         written = token.kind in ("code", "quoted") and _HEADER.match(str(token.value))
-        if named or written:
-            shown = (
-                str(token.value)
-                if written
-                else " ".join(t.text for t in view.tokens[max(boundary, index - 2) : index + 1])
-            )
-            reading.unreadable.append(f"cannot check the response header in '{shown}'")
+        if written:
+            name, _, start = str(token.value).partition(":")
+            reading.outcome.headers[name.strip()] = start.strip()
+            view.used.add(index)
+        elif token.lower in ("header", "headers") and index > boundary and index - 1 not in view.used:
+            name = _header_name(view, boundary, index)
+            if name is None:
+                shown = " ".join(t.text for t in view.tokens[max(boundary, index - 2) : index + 1])
+                reading.unreadable.append(f"cannot tell which response header '{shown}' names")
+                return
+            reading.outcome.headers.setdefault(name, "")
+
+
+def _header_name(view: ClaimView, boundary: int, index: int) -> str | None:
+    """The name written just before "header": `Location`, ETag, WWW-Authenticate (capitalised, hyphened)."""
+    before = view.tokens[index - 1]
+    if before.kind == "code" and re.fullmatch(r"[A-Za-z][\w-]*", str(before.value)):
+        return str(before.value)
+    position, parts = index - 1, []
+    while position >= boundary and view.tokens[position].kind == "word":
+        parts.insert(0, view.tokens[position].text)
+        if position - 2 < boundary or view.tokens[position - 1].text != "-":
+            break
+        parts.insert(0, "-")
+        position -= 2
+    name = "".join(parts)
+    capitalised = name[:1].isupper() and name.lower() not in _DETERMINERS
+    return name if capitalised else None
+
+
+def _types(view: ClaimView, lexicon: Lexicon, outputs: Fields, reading: Reading, boundary: int) -> None:
+    """ "priority is an integer", "shows its due date as a string": the field's JSON type; on a list, every
+    item's (one item is created first, so the check has something to look at)."""
+    operation = reading.action.operation
+    for index in range(boundary + 1, len(view.tokens)):
+        kind = _JSON_TYPES.get(view.tokens[index].lower)
+        if kind is None or index in view.used or view.word(index - 1) not in _TYPE_CUES:
+            continue
+        if view.word(index - 1) == "of" and view.word(index - 2) in ("array", "list"):
+            continue  # "an array of strings": the type of its items, not of a field
+        found = next(
+            (
+                (start, hit)
+                for start in range(index - 2, max(boundary, index - 8) - 1, -1)
+                if start not in view.used and (hit := field_at(view, outputs, start))
+            ),
+            None,
+        )
+        if found is None:
+            reading.unreadable.append(f"cannot tell which field must be {view.tokens[index].text}")
             return
+        start, (pointer, size) = found
+        view.used.update(range(start, start + size), {index})
+        items = items_pointer(operation) if operation.method == "get" else None
+        listed = (
+            items is not None
+            and pointer in lexicon.outputs(operation).schemas
+            and not operation.path_parameters
+        )
+        source = reading.claim.requirement_id
+        if listed:
+            reading.outcome.checks.append(
+                FieldCheck(pointer=items or "", op="type", item_pointer=pointer, value=kind, source=source)
+            )
+            reading.seeds = reading.seeds or [{}]
+        else:
+            reading.outcome.checks.append(FieldCheck(pointer=pointer, op="type", value=kind, source=source))
+
+
+def _order(view: ClaimView, lexicon: Lexicon, reading: Reading, boundary: int) -> None:
+    """ "ordered by most recent first", "sorted by price, highest first": two items are created, and the list
+    must be in that order of the grounded field (a date-time or a number: text collation is not checkable)."""
+    text = " ".join(t.text for t in view.tokens[boundary:])
+    recency = _RECENCY.search(text)
+    explicit = _SORTED.search(text)
+    stated = recency or explicit
+    if stated is None:
+        return
+    operation = reading.action.operation
+    items = items_pointer(operation) if operation.method == "get" else None
+    if items is None:
+        reading.unreadable.append(f"'{stated.group(0)}' but the answer is not a list")
+        return
+    schemas = {k: v for k, v in flatten(item_schema(operation)).items() if k.count("/") == 1}
+    if recency:
+        dated = [k for k, v in schemas.items() if v.get("format") == "date-time"]
+        wanted = "updat" if re.search(r"\b(?:updated|modified|changed)\b", text, re.IGNORECASE) else "creat"
+        named = [k for k in dated if wanted in k.lower()] or (dated if len(dated) == 1 else [])
+        descending = recency.group(1).lower() not in ("oldest", "earliest")
+        if len(named) != 1:
+            reading.unreadable.append(
+                f"no single date-time field of the listed items to check '{recency.group(0)}' by"
+            )
+            return
+        pointer = named[0]
+    else:
+        assert explicit is not None
+        found = Fields(schemas).by_key.get(key_of(explicit.group(1)))
+        direction = (explicit.group(2) or "").lower()
+        if found is None or not direction:
+            missing = "which field" if found is None else "in which direction"
+            reading.unreadable.append(f"'{explicit.group(0)}' does not say {missing} the list is ordered")
+            return
+        if not types(schemas[found]) & {"integer", "number"} and schemas[found].get("format") != "date-time":
+            reading.unreadable.append(
+                f"the order of text values in '{explicit.group(0)}' depends on collation"
+            )
+            return
+        pointer, descending = found, direction.startswith(("desc", "high", "large", "new", "late", "big"))
+    schema = item_schema(operation)
+    if pointer.lstrip("/") not in (schema.get("required") or []) or "null" in types(schemas[pointer]):
+        reading.unreadable.append(
+            f"listed items may lack {pointer.lstrip('/')}, and where those go is not said"
+        )
+        return
+    op: Comparison = "descending" if descending else "ascending"
+    reading.outcome.checks.append(
+        FieldCheck(pointer=items, op=op, item_pointer=pointer, source=reading.claim.requirement_id)
+    )
+    reading.seeds = reading.seeds or [{}, {}]
 
 
 def _value_checks(pointer: str, value: Any, source: str) -> list[FieldCheck]:
