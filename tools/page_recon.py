@@ -2,18 +2,21 @@
 
 One JavaScript pass reads the DOM (elements, labels, roles, constraints); every candidate locator is then
 checked with Playwright against the live page, so `matches` is a fact, not a guess. With `explore`, recon
-fills and submits forms, clicks buttons and records what changed, restoring the page after each action.
+uses the page (fills, submits by button and by Enter, checks, clicks, double-clicks) and records what each
+action changed, then does the same to what appeared, a few levels deep within a time budget. Every action
+starts from the page reloaded with its original storage and cookies, and replays its recorded path.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import monotonic
-from typing import Any, cast
+from typing import Any, Literal, cast
 from urllib.parse import urldefrag, urlsplit
 
 from playwright.async_api import ConsoleMessage, Dialog, Locator, Page, Request, Response
@@ -26,6 +29,7 @@ from tools.errors import InputError, TargetUnreachableError
 from vocabulary.page_model import (
     Button,
     CountChange,
+    Entry,
     FailedRequest,
     Form,
     Heading,
@@ -34,14 +38,24 @@ from vocabulary.page_model import (
     InteractionKind,
     Landmark,
     Link,
+    Locatable,
     LocatorCandidate,
+    ObservedElement,
     PageModel,
     Select,
     SelectOption,
     SiteMapEntry,
+    Step,
+    StorageArea,
+    StorageChange,
 )
 
-MAX_INTERACTIONS = 10
+MAX_INTERACTIONS = 40
+# exploring a page stops starting new actions after this many seconds (reconnoitre_page can change it)
+EXPLORE_BUDGET_S = 10.0
+# 1: act on the page as loaded; 2: also on what those actions revealed; 3: and on what that revealed
+EXPLORE_LEVELS = 3
+DIFF_ELEMENT_LIMIT = 15
 MAX_SITE_MAP_PAGES = 25
 PAGE_TEXT_LIMIT = 60
 DIFF_TEXT_LIMIT = 20
@@ -53,6 +67,9 @@ RESTORE_TIMEOUT_MS = 5_000
 QUIET_MS = 120
 SETTLE_MAX_MS = 1_500
 # following or exploring these could end the session or destroy data on a real site
+_SETS_A_VALUE = frozenset({"fill", "select", "check"})
+# CountChange.what values that are items of a list, table or feed
+_LIST_ITEMS = frozenset({"li", "tr", "article", "[role=listitem]", "[role=row]"})
 _RISKY_WORDS = re.compile(r"log\s*out|sign\s*out|logout|signout|delete\s+account|unsubscribe", re.IGNORECASE)
 
 # --- JavaScript run in the page --------------------------------------------------------------------------
@@ -140,17 +157,24 @@ const cssPath = (el) => {
   parts.unshift("body");
   return parts.join(" > ");
 };
-// the list item, row or card holding an element, and the first text in it that is not the element's own
-const containerOf = (el) => {
-  const box = el.parentElement && el.parentElement.closest("li, tr, article, [role=listitem], [role=row]");
-  if (!box) return null;
+// the first text inside `box` that is not inside `skip`
+const firstText = (box, skip) => {
   const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const text = norm(node.textContent);
-    if (text && !el.contains(node)) return { role: roleOf(box), text: text.slice(0, 80) };
+    if (text && !(skip && skip.contains(node))) return text.slice(0, 80);
   }
-  return null;
+  return "";
 };
+const ITEMS = "li, tr, article, [role=listitem], [role=row]";
+// the list item, row or card holding an element, and the first text in it that is not the element's own
+const containerOf = (el) => {
+  const box = el.parentElement && el.parentElement.closest(ITEMS);
+  const text = box ? firstText(box, el) : "";
+  return text ? { role: roleOf(box), text } : null;
+};
+const BUTTONS = "button, input[type=submit], input[type=button], input[type=reset], input[type=image], "
+  + "[role=button]";
 const SKIP_TEXT = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "SELECT", "OPTION", "TEXTAREA"]);
 const collectTexts = (limit) => {
   const out = [];
@@ -186,6 +210,21 @@ _COLLECT_JS = (
     const n = parseInt(el.getAttribute(name) || "", 10);
     return Number.isFinite(n) && n >= 0 ? n : null;
   };
+  // outside a form, the button a user would press after typing: it follows the input in its own small box
+  // (two levels up at most), with no list between them and in the same list item, if any
+  const besideEls = [];
+  const besideOf = (el) => {
+    if (el.form) return null;
+    let box = el.parentElement;
+    for (let depth = 0; box && box !== document.body && depth < 2; depth += 1, box = box.parentElement) {
+      if (box.querySelector("ul, ol, table, [role=list], [role=grid]")) return null;
+      const found = Array.from(box.querySelectorAll(BUTTONS)).find((b) => visible(b)
+        && (b.type || "").toLowerCase() !== "reset" && b.closest(ITEMS) === el.closest(ITEMS)
+        && (el.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING));
+      if (found) return besideEls.push(found) - 1;
+    }
+    return null;
+  };
   const forms = Array.from(document.forms).filter(visible).slice(0, 10);
   const formOf = (el) => { const i = forms.indexOf(el.form); return i >= 0 ? i : null; };
   const NOT_TEXT = new Set(["hidden", "submit", "button", "reset", "image"]);
@@ -197,10 +236,8 @@ _COLLECT_JS = (
       placeholder: el.getAttribute("placeholder") || "", required: el.required, disabled: el.disabled,
       min: attr(el, "min"), max: attr(el, "max"), minlength: count(el, "minlength"),
       maxlength: count(el, "maxlength"), pattern: attr(el, "pattern"), test_id: attr(el, "data-testid"),
-      role: roleOf(el), accessible_name: nameOf(el), container: containerOf(el),
+      role: roleOf(el), accessible_name: nameOf(el), container: containerOf(el), beside: besideOf(el),
     }));
-  const BUTTONS = "button, input[type=submit], input[type=button], input[type=reset], input[type=image], "
-    + "[role=button]";
   const buttons = Array.from(document.querySelectorAll(BUTTONS)).filter(visible).slice(0, 40).map((el) => ({
     idx: keep(el), css: cssPath(el), form: formOf(el),
     text: el.tagName === "INPUT" ? norm(el.value || el.alt) : norm(el.textContent),
@@ -235,6 +272,10 @@ _COLLECT_JS = (
     .filter((l) => LANDMARKS.has(l.role)).slice(0, 30);
   const testIds = Array.from(new Set(Array.from(document.querySelectorAll("[data-testid]"))
     .map((el) => el.getAttribute("data-testid")))).slice(0, 100);
+  for (const input of inputs) {
+    const found = input.beside === null ? -1 : registry.indexOf(besideEls[input.beside]);
+    input.beside = found >= 0 ? found : null;
+  }
   return {
     title: document.title, url: location.href, headings, landmarks, inputs, buttons, links, selects,
     forms: forms.map((f) => ({ css: cssPath(f), name: norm(f.getAttribute("aria-label"))
@@ -258,9 +299,53 @@ _STATE_JS = (
     const desc = (roleOf(el) || el.tagName.toLowerCase()) + ' "' + nameOf(el) + '"';
     if (!(desc in controls)) controls[desc] = !!el.disabled || el.getAttribute("aria-disabled") === "true";
   }
-  return { url: location.href, texts: collectTexts(400), counts, controls };
+  const elements = [];
+  const ELEMENTS = "button, input, select, textarea, a[href], [role=button], [role=link], [role=checkbox], "
+    + ITEMS;
+  for (const el of document.querySelectorAll(ELEMENTS)) {
+    if (elements.length >= 200) break;
+    if (!visible(el)) continue;
+    const item = el.matches(ITEMS);
+    elements.push({ kind: item ? "item" : "control", role: roleOf(el),
+      name: item ? firstText(el) : nameOf(el), tag: el.tagName.toLowerCase(), css: cssPath(el),
+      container: item ? null : containerOf(el) });
+  }
+  const dump = (area) => {
+    const out = {};
+    try {
+      const store = area();
+      for (let i = 0; i < store.length; i += 1) {
+        out[store.key(i)] = (store.getItem(store.key(i)) || "").slice(0, 200);
+      }
+    } catch (e) { /* storage is not available to this document */ }
+    return out;
+  };
+  const storage = { local: dump(() => localStorage), session: dump(() => sessionStorage) };
+  return { url: location.href, texts: collectTexts(400), counts, controls, elements, storage };
 }"""
 )
+
+# the whole of both storages (reading), or replacing them with a snapshot and saying whether that changed them
+_STORAGE_JS = """(snapshot) => {
+  let changed = false;
+  const out = {};
+  for (const [area, store] of [["local", () => localStorage], ["session", () => sessionStorage]]) {
+    try {
+      const s = store();
+      const now = {};
+      for (let i = 0; i < s.length; i += 1) now[s.key(i)] = s.getItem(s.key(i));
+      out[area] = now;
+      if (snapshot === null) continue;
+      const wanted = snapshot[area] || {};
+      if (JSON.stringify(now) !== JSON.stringify(wanted)) {
+        changed = true;
+        s.clear();
+        for (const [k, v] of Object.entries(wanted)) s.setItem(k, v);
+      }
+    } catch (e) { out[area] = {}; }
+  }
+  return snapshot === null ? out : changed;
+}"""
 
 # resolves once the DOM has been quiet for `quiet` ms, or after `max` ms whatever happens
 _QUIET_JS = """(opts) => new Promise((resolve) => {
@@ -310,6 +395,7 @@ class _RawInput(_RawElement):
     maxlength: int | None = None
     pattern: str | None = None
     accessible_name: str
+    beside: int | None = None
 
     def candidates(self) -> list[LocatorCandidate]:
         return [
@@ -321,7 +407,7 @@ class _RawInput(_RawElement):
         ]
 
     def build(self, key: str, locators: list[LocatorCandidate], form_key: str | None) -> InputField:
-        fields = self.model_dump(exclude={"idx", "css", "form", "container"})
+        fields = self.model_dump(exclude={"idx", "css", "form", "container", "beside"})
         return InputField(key=key, locators=locators, form_key=form_key, **fields)
 
 
@@ -430,11 +516,41 @@ class _RawPage(_Raw):
     test_ids: list[str]
 
 
+class _RawObserved(_Raw):
+    kind: Literal["control", "item"]
+    role: str | None = None
+    name: str
+    tag: str
+    css: str
+    container: _RawContainer | None = None
+
+    @property
+    def signature(self) -> tuple[str, str | None, str, str, str]:
+        return (self.kind, self.role, self.name, self.tag, self.container.text if self.container else "")
+
+    def candidate(self) -> LocatorCandidate:
+        """Role and name (in its list item when it has one) for a control; the CSS path for an item."""
+        if self.kind == "item" or not self.role:
+            return LocatorCandidate(strategy="css", value=self.css)
+        inside = self.container if self.container and self.container.role else None
+        return LocatorCandidate(
+            strategy="role",
+            role=self.role,
+            name=self.name or None,
+            value=self.role,
+            exact=bool(self.name),
+            container_role=inside.role if inside else None,
+            container_text=inside.text if inside else None,
+        )
+
+
 class _PageState(_Raw):
     url: str
     texts: list[str]
     counts: dict[str, int]
     controls: dict[str, bool]
+    elements: list[_RawObserved]
+    storage: dict[StorageArea, dict[str, str]]
 
 
 # --- URL checks and errors ----------------------------------------------------------------------------------
@@ -580,8 +696,14 @@ async def reconnoitre_page(
     settle_timeout_ms: int = 10_000,
     screenshot_dir: Path | None = None,
     explore: bool = True,
+    explore_budget_s: float = EXPLORE_BUDGET_S,
+    explore_levels: int = EXPLORE_LEVELS,
 ) -> PageModel:
-    """Open `url` in a fresh context and describe the page; same-origin links are followed to `depth`."""
+    """Open `url` in a fresh context and describe the page; same-origin links are followed to `depth`.
+
+    Exploring tries the page's controls, then what they revealed, `explore_levels` deep, within
+    `explore_budget_s` seconds.
+    """
     url = validate_page_url(url)
     async with session.new_page() as page:
         console: list[str] = []
@@ -594,7 +716,11 @@ async def reconnoitre_page(
         if len(aria) > ARIA_SNAPSHOT_LIMIT:
             notes.append(f"aria snapshot cut to {ARIA_SNAPSHOT_LIMIT} characters")
         screenshot = await _screenshot(page, model.final_url, screenshot_dir) if screenshot_dir else None
-        interactions = await _explore(page, model, watcher, notes) if explore else []
+        interactions, entries = (
+            await _explore(page, model, watcher, notes, explore_budget_s, explore_levels)
+            if explore
+            else ([], [])
+        )
         site_map = await _site_map(page, model, depth, settle_timeout_ms) if depth > 0 else []
     return model.model_copy(
         update={
@@ -603,6 +729,7 @@ async def reconnoitre_page(
             "failed_requests": failed,
             "screenshot_path": str(screenshot) if screenshot else None,
             "interactions": interactions,
+            "entries": entries,
             "site_map": site_map,
             "notes": notes,
         }
@@ -636,29 +763,53 @@ async def _open(page: Page, url: str, settle_timeout_ms: int) -> tuple[int | Non
 # --- reading the page ---------------------------------------------------------------------------------------
 
 
-async def read_page(page: Page, url: str, status: int | None) -> PageModel:
-    """Describe the page as it is now, with every candidate locator checked against it."""
+async def read_page(page: Page, url: str, status: int | None, parent: PageModel | None = None) -> PageModel:
+    """Describe the page as it is now, with candidate locators checked against it: of every element, or,
+    given the `parent` state's model, of the elements it does not have (the only ones exploring acts on)."""
     raw = _RawPage.model_validate(await page.evaluate(_COLLECT_JS))
+    bare = _build(raw, url, status, {})
+    raws: dict[str, _RawControl] = dict(_keyed(raw))
+    wanted = sorted(_fresh(bare, parent) if parent else raws)
+    checked = await asyncio.gather(*(_check_all(page, raws[key], raws[key].candidates()) for key in wanted))
+    return _build(raw, url, status, dict(zip(wanted, checked, strict=True)))
+
+
+def _keyed(raw: _RawPage) -> list[tuple[str, _RawControl]]:
+    """Every control of a raw page with the key its element gets in the model."""
+    groups: list[tuple[str, Sequence[_RawControl]]] = [
+        ("input", raw.inputs),
+        ("button", raw.buttons),
+        ("link", raw.links),
+        ("select", raw.selects),
+    ]
+    return [(f"{prefix}-{i}", r) for prefix, group in groups for i, r in enumerate(group)]
+
+
+def _build(
+    raw: _RawPage, url: str, status: int | None, locators: dict[str, list[LocatorCandidate]]
+) -> PageModel:
+    """The page model of a raw page, each element with the locators given for its key (or none)."""
     form_keys = [f"form-{i}" for i in range(len(raw.forms))]
 
     def form_key(index: int | None) -> str | None:
         return form_keys[index] if index is not None and index < len(form_keys) else None
 
-    inputs = [
-        r.build(f"input-{i}", locs, form_key(r.form))
-        for i, (r, locs) in enumerate(zip(raw.inputs, await _check_each(page, raw.inputs), strict=True))
-    ]
+    def locs(key: str) -> list[LocatorCandidate]:
+        return locators.get(key, [])
+
     buttons = [
-        r.build(f"button-{i}", locs, form_key(r.form))
-        for i, (r, locs) in enumerate(zip(raw.buttons, await _check_each(page, raw.buttons), strict=True))
+        r.build(f"button-{i}", locs(f"button-{i}"), form_key(r.form)) for i, r in enumerate(raw.buttons)
     ]
-    links = [
-        r.build(f"link-{i}", locs, raw.url)
-        for i, (r, locs) in enumerate(zip(raw.links, await _check_each(page, raw.links), strict=True))
+    button_keys = {r.idx: b.key for r, b in zip(raw.buttons, buttons, strict=True)}
+    inputs = [
+        r.build(f"input-{i}", locs(f"input-{i}"), form_key(r.form)).model_copy(
+            update={"button_key": button_keys.get(r.beside) if r.beside is not None else None}
+        )
+        for i, r in enumerate(raw.inputs)
     ]
+    links = [r.build(f"link-{i}", locs(f"link-{i}"), raw.url) for i, r in enumerate(raw.links)]
     selects = [
-        r.build(f"select-{i}", locs, form_key(r.form))
-        for i, (r, locs) in enumerate(zip(raw.selects, await _check_each(page, raw.selects), strict=True))
+        r.build(f"select-{i}", locs(f"select-{i}"), form_key(r.form)) for i, r in enumerate(raw.selects)
     ]
     return PageModel(
         url=url,
@@ -744,11 +895,6 @@ async def _check(page: Page, target: int, candidate: LocatorCandidate) -> Locato
     if target not in found:
         return None
     return candidate.model_copy(update={"matches": len(found)})
-
-
-async def _check_each(page: Page, raws: Sequence[_RawControl]) -> list[list[LocatorCandidate]]:
-    """Checked candidates of each element, all elements at once."""
-    return list(await asyncio.gather(*(_check_all(page, r, r.candidates()) for r in raws)))
 
 
 async def _check_all(
@@ -844,20 +990,16 @@ def _sample_word(model: PageModel) -> str:
     return "test"
 
 
-def _element_locator(
-    page: Page, element: InputField | Button | Select
-) -> tuple[Locator, LocatorCandidate] | None:
-    """The best locator for an element; a non-unique one is narrowed to its first match."""
-    if element.best_locator is not None:
-        return candidate_locator(page, element.best_locator), element.best_locator
-    if element.locators:
-        return candidate_locator(page, element.locators[0]).first, element.locators[0]
-    return None
+def _element_locator(element: Locatable) -> LocatorCandidate | None:
+    """The best checked locator of an element, else its first (the explorer acts on its first match)."""
+    return element.best_locator or (element.locators[0] if element.locators else None)
 
 
-def _describe(element: InputField | Button | Select) -> str:
+def _describe(element: InputField | Button | Link | Select) -> str:
     if isinstance(element, Button):
         return f'button "{element.text or element.role_name}"'
+    if isinstance(element, Link):
+        return f'link "{element.text}"'
     if isinstance(element, Select):
         return f'select "{element.label or element.name}"'
     return f'{element.role or element.tag} "{element.accessible_name or element.name}"'
@@ -872,7 +1014,50 @@ async def _state(page: Page) -> _PageState:
         return _PageState.model_validate(await page.evaluate(_STATE_JS))
 
 
-def _changes(before: _PageState, after: _PageState) -> dict[str, Any]:
+def _extra(of: Sequence[_RawObserved], than: Sequence[_RawObserved]) -> list[_RawObserved]:
+    """Elements of `of` beyond those of `than` with the same signature (the later ones: rows come last)."""
+    budget = Counter(e.signature for e in than)
+    extra: list[_RawObserved] = []
+    for element in reversed(of):
+        if budget[element.signature] > 0:
+            budget[element.signature] -= 1
+        else:
+            extra.append(element)
+    return extra[::-1][:DIFF_ELEMENT_LIMIT]
+
+
+async def _observed(page: Page, elements: Sequence[_RawObserved]) -> list[ObservedElement]:
+    """Appeared or disappeared elements with a locator counted on the page as it is now."""
+
+    async def one(element: _RawObserved) -> ObservedElement:
+        candidate = element.candidate()
+        try:
+            matches = await candidate_locator(page, candidate).count()
+        except PlaywrightError:
+            matches = 0
+        return ObservedElement(
+            kind=element.kind,
+            role=element.role,
+            name=element.name,
+            tag=element.tag,
+            locator=candidate.model_copy(update={"matches": matches}),
+        )
+
+    return list(await asyncio.gather(*(one(e) for e in elements)))
+
+
+def _storage_changes(before: _PageState, after: _PageState) -> list[StorageChange]:
+    changes: list[StorageChange] = []
+    areas: tuple[StorageArea, ...] = ("local", "session")
+    for area in areas:
+        old, new = before.storage.get(area, {}), after.storage.get(area, {})
+        for key in sorted(old.keys() | new.keys()):
+            if old.get(key) != new.get(key):
+                changes.append(StorageChange(area=area, key=key, before=old.get(key), after=new.get(key)))
+    return changes
+
+
+async def _changes(page: Page, before: _PageState, after: _PageState) -> dict[str, Any]:
     """What differs between two page states, as Interaction fields."""
     before_texts, after_texts = set(before.texts), set(after.texts)
     state_changes = [
@@ -880,6 +1065,10 @@ def _changes(before: _PageState, after: _PageState) -> dict[str, Any]:
         for desc, disabled in before.controls.items()
         if desc in after.controls and after.controls[desc] != disabled
     ]
+    appeared, disappeared = await asyncio.gather(
+        _observed(page, _extra(after.elements, before.elements)),
+        _observed(page, _extra(before.elements, after.elements)),
+    )
     return {
         "url_before": before.url,
         "url_after": after.url,
@@ -891,218 +1080,469 @@ def _changes(before: _PageState, after: _PageState) -> dict[str, Any]:
             if before.counts.get(what, 0) != count
         ],
         "state_changes": state_changes,
+        "appeared_elements": appeared,
+        "disappeared_elements": disappeared,
+        "storage_changes": _storage_changes(before, after),
+        "counts_after": {what: count for what, count in after.counts.items() if count},
     }
+
+
+def _signature(state: _PageState) -> tuple[object, ...]:
+    """What tells two page states apart for exploring: URL, visible texts and elements."""
+    return (state.url, tuple(sorted(state.texts)), tuple(sorted(e.signature for e in state.elements)))
+
+
+def _grew_a_list(interaction: Interaction) -> bool:
+    return any(c.what in _LIST_ITEMS and c.after > c.before for c in interaction.count_changes)
+
+
+@dataclass(frozen=True)
+class _Action:
+    """One thing to try: the steps reaching its start state from the loaded page, then its own steps."""
+
+    path: tuple[Step, ...]
+    steps: tuple[Step, ...]
+    action: InteractionKind
+    target: str
+    level: int
+    values: dict[str, str] = field(default_factory=dict)
+    pressed: str | None = None
+    # (input key, how) when this submits a top-level text input: what the page's entries are made of
+    entry: tuple[str, Literal["enter", "button"]] | None = None
+
+
+@dataclass
+class _State:
+    """A page state worth exploring: how it is reached, its model, and which elements it newly has."""
+
+    path: tuple[Step, ...]
+    model: PageModel
+    level: int
+    fresh: set[str]
+    # the hover on a new list item that makes `revealed` elements visible
+    hover: Step | None = None
+    revealed: set[str] = field(default_factory=set)
+    new_items: list[ObservedElement] = field(default_factory=list)
+
+
+async def _perform(page: Page, step: Step) -> None:
+    """Do one step on the first element its locator finds; a disabled button is an error, not a wait."""
+    if step.locator is None:
+        raise PlaywrightError("no usable locator")
+    locator = candidate_locator(page, step.locator).first
+    timeout = EXPLORE_ACTION_TIMEOUT_MS
+    match step.action:
+        case "fill":
+            await locator.fill(step.value or "", timeout=timeout)
+        case "press":
+            await locator.press(step.value or "Enter", timeout=timeout)
+        case "select":
+            await locator.select_option(step.value or "", timeout=timeout)
+        case "hover":
+            await locator.hover(timeout=timeout)
+        case "dblclick":
+            await locator.dblclick(timeout=timeout)
+        case "check":
+            # a click, not check(): toggling back and forth is what a user does
+            await locator.click(timeout=timeout)
+        case "click" | "submit":
+            if not await locator.is_enabled(timeout=timeout):
+                raise PlaywrightError(f"{step.target} stayed disabled")
+            await locator.click(timeout=timeout)
 
 
 @dataclass
 class _Explorer:
-    """Acts on one page and records each action's visible effect as an Interaction."""
+    """Acts on one page, each action from the state its path leads to, and records what it changed."""
 
     page: Page
     model: PageModel
     watcher: _PageWatcher
+    deadline: float
+    levels: int
+    notes: list[str]
     done: list[Interaction] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    entries: dict[str, Entry] = field(default_factory=dict)
+    # the steps done since the page was last loaded (None: not known), and its state, if read since
+    current: tuple[Step, ...] | None = ()
+    last: _PageState | None = None
+    # every state reached so far by its signature, with the state explored from it (None: the loaded page)
+    reached: dict[tuple[object, ...], _State | None] = field(default_factory=dict)
+    storage: dict[str, dict[str, str]] = field(default_factory=dict)
+    cookies: list[Any] = field(default_factory=list)
+    broken: bool = False
 
     @property
-    def full(self) -> bool:
-        return len(self.done) >= MAX_INTERACTIONS
+    def over(self) -> bool:
+        return self.broken or len(self.done) >= MAX_INTERACTIONS or monotonic() >= self.deadline
 
-    async def record(
-        self,
-        action: InteractionKind,
-        target: str,
-        locator: LocatorCandidate | None,
-        act: Callable[[], Awaitable[None]],
-        values: dict[str, str] | None = None,
-    ) -> Interaction:
-        """Run `act` and append what it changed to `done`."""
+    async def snapshot(self) -> None:
+        """Remember storage and cookies as loaded, so every restore starts from the same state."""
+        self.storage = await self.page.evaluate(_STORAGE_JS, None)
+        self.cookies = list(await self.page.context.cookies())
+        self.last = await _state(self.page)
+        self.reached[_signature(self.last)] = None
+
+    async def restore(self) -> bool:
+        """Reload the page with its original storage and cookies; False if that failed."""
+        page, url = self.page, self.model.final_url
+        same_document = urldefrag(page.url).url == urldefrag(url).url and (
+            page.url != url or bool(urldefrag(url).fragment)
+        )
+        try:
+            if _same_origin(page.url, url):
+                await page.evaluate(_STORAGE_JS, self.storage)
+            await page.context.clear_cookies()
+            if self.cookies:
+                await page.context.add_cookies(self.cookies)
+            await page.goto(url, wait_until="load", timeout=RESTORE_TIMEOUT_MS)
+            # the app may have written storage while unloading, or the old document was another origin's
+            if same_document or await page.evaluate(_STORAGE_JS, self.storage):
+                await page.reload(wait_until="load", timeout=RESTORE_TIMEOUT_MS)
+            await self.watcher.settle(0)
+        except PlaywrightError:
+            return False
+        self.current, self.last = (), None
+        return True
+
+    async def reach(self, path: tuple[Step, ...]) -> bool:
+        """Bring the page to the state `path` leads to, going on from the current one when it can."""
+        if self.current is None or path[: len(self.current)] != self.current:
+            if not await self.restore():
+                self.notes.append("exploration stopped: the page could not be reloaded")
+                self.broken = True
+                return False
+        done = self.current or ()
+        rest = path[len(done) :]
+        baseline = self.watcher.inflight
+        for step in rest:
+            # no settling between steps: Playwright waits for each step's element by itself
+            try:
+                await _perform(self.page, step)
+            except PlaywrightError as error:
+                self.notes.append(f"could not replay {step.action} on {step.target}: {_first_line(error)}")
+                self.current, self.last = None, None
+                return False
+            done = (*done, step)
+            self.current, self.last = done, None
+        if rest:
+            await self.watcher.settle(baseline)
+        return True
+
+    async def run(self, action: _Action) -> Interaction | None:
+        """Reach the action's start state, do it and record the difference; None if it was not tried."""
+        if self.over or not await self.reach(action.path):
+            return None
+        page, watcher = self.page, self.watcher
+        before = self.last or await _state(page)
         console: list[str] = []
         dialogs: list[str] = []
-        before = await _state(self.page)
-        self.watcher.sinks = _Sinks(console=console, dialogs=dialogs)
-        baseline, error = self.watcher.inflight, None
+        watcher.sinks = _Sinks(console=console, dialogs=dialogs)
+        baseline, error = watcher.inflight, None
         try:
-            await act()
+            for step in action.steps:
+                await _perform(page, step)
         except PlaywrightError as exc:
             error = _first_line(exc)
-        await self.watcher.settle(baseline)
-        after = await _state(self.page)
-        self.watcher.sinks = _Sinks()
+        await watcher.settle(baseline)
+        after = await _state(page)
+        watcher.sinks = _Sinks()
+        # a form's fill acts on several fields: no one locator stands for it
+        [only] = action.steps if len(action.steps) == 1 else [None]
         interaction = Interaction.model_validate(
             {
-                "action": action,
-                "target": target,
-                "locator": locator,
-                "values": values or {},
+                "action": action.action,
+                "target": action.target,
+                "locator": only.locator if only else None,
+                "values": action.values,
+                "path": list(action.path),
+                "level": action.level,
+                "pressed": action.pressed,
                 "dialogs": dialogs,
                 "console_errors": console,
                 "error": error,
-                **_changes(before, after),
+                **await _changes(page, before, after),
             }
         )
+        # an action that changed nothing left the page in the state it started from, except that typing,
+        # choosing and ticking always leave a value behind
+        moved = interaction.changed or interaction.storage_changes or action.action in _SETS_A_VALUE
+        self.current = (*action.path, *action.steps) if moved else action.path
+        self.last = after
         self.done.append(interaction)
+        self._note_entry(action, interaction)
         return interaction
 
-    async def restore(self) -> bool:
-        """Reload the page so the next action starts from the original state; False if that failed."""
-        try:
-            await self.page.goto(self.model.final_url, wait_until="load", timeout=RESTORE_TIMEOUT_MS)
-            return True
-        except PlaywrightError:
-            return False
+    def _note_entry(self, action: _Action, interaction: Interaction) -> None:
+        if action.entry is None or interaction.error is not None or not _grew_a_list(interaction):
+            return
+        key, how = action.entry
+        field_ = next(f for f in self.model.inputs if f.key == key)
+        form = next((f for f in self.model.forms if f.key == field_.form_key), None)
+        button = form.submit_key if form else field_.button_key
+        entry = self.entries.setdefault(
+            key, Entry(input_key=key, form_key=field_.form_key, button_key=button)
+        )
+        if how == "enter":
+            entry.adds_on_enter = True
+        else:
+            entry.adds_on_button = True
+
+    async def expand(self, action: _Action, interaction: Interaction, parent: PageModel) -> _State | None:
+        """Read the state an action reached, if it is new and has new elements, to explore it next."""
+        if (
+            action.level >= self.levels
+            or self.over
+            or interaction.error
+            or not interaction.appeared_elements
+            or urldefrag(interaction.url_after).url != urldefrag(interaction.url_before).url
+            or self.last is None
+        ):
+            return None
+        path, signature = (*action.path, *action.steps), _signature(self.last)
+        if signature in self.reached:
+            known = self.reached[signature]
+            if known is not None:
+                # the page is in that state right now: exploring it from here saves a reload
+                known.path = path
+            return None
+        typed = [s.value for s in path if s.action == "fill" and s.value]
+        new_items = sorted(
+            (e for e in interaction.appeared_elements if e.kind == "item" and e.locator is not None),
+            # the item holding what recon typed is the one it added, rather than, say, a filter bar's
+            key=lambda item: not any(value in item.name for value in typed),
+        )
+        hover = None
+        if new_items:
+            # read the state with the pointer on a new item: controls shown only on hover are then visible
+            hover = Step(action="hover", target=_item_target(new_items[0]), locator=new_items[0].locator)
+            try:
+                await _perform(self.page, hover)
+                await self.watcher.settle(self.watcher.inflight)
+                self.current, self.last = (*path, hover), None
+            except PlaywrightError:
+                hover = None
+        model = await read_page(self.page, self.model.url, self.model.status, parent)
+        fresh = _fresh(model, parent)
+        revealed = await self._hidden_unhovered(model, fresh) if hover else set()
+        # with the pointer away again the page is where `path` leads (no path says where the pointer is)
+        self.current, self.last = path, None
+        state = _State(path, model, action.level + 1, fresh, hover if revealed else None, revealed, new_items)
+        self.reached[signature] = state
+        return state
+
+    async def _hidden_unhovered(self, model: PageModel, keys: set[str]) -> set[str]:
+        """Which of these elements go out of sight when the pointer leaves the page."""
+        await self.page.mouse.move(0, 0)
+        await self.watcher.settle(self.watcher.inflight)
+        elements = [e for e in _elements(model) if e.key in keys and _element_locator(e) is not None]
+
+        async def hidden(element: _Element) -> bool:
+            candidate = _element_locator(element)
+            return (
+                candidate is not None and not await candidate_locator(self.page, candidate).first.is_visible()
+            )
+
+        flags = await asyncio.gather(*(hidden(e) for e in elements))
+        return {e.key for e, flag in zip(elements, flags, strict=True) if flag}
+
+
+_Element = InputField | Button | Link | Select
+
+
+def _item_target(item: ObservedElement) -> str:
+    return f'{item.role or item.tag} "{item.name}"'
+
+
+def _elements(model: PageModel) -> list[_Element]:
+    return [*model.inputs, *model.buttons, *model.links, *model.selects]
+
+
+def _fresh(model: PageModel, parent: PageModel) -> set[str]:
+    """Keys of the elements `model` has beyond those of `parent` that look the same (the later ones)."""
+    budget = Counter(_describe(e) for e in _elements(parent))
+    fresh: set[str] = set()
+    for element in reversed(_elements(model)):
+        if budget[_describe(element)] > 0:
+            budget[_describe(element)] -= 1
+        else:
+            fresh.add(element.key)
+    return fresh
+
+
+def _step(action: InteractionKind, element: _Element, value: str | None = None) -> Step:
+    return Step(action=action, target=_describe(element), locator=_element_locator(element), value=value)
+
+
+def _typed(field_: InputField, word: str, level: int) -> str | None:
+    """A plausible value; below the first level told apart from what the first level typed (an edit)."""
+    value = plausible_value(field_, word)
+    return f"{value} {level}" if value is not None and level > 1 and field_.type == "text" else value
+
+
+def _form_actions(state: _State, form: Form, word: str) -> list[_Action]:
+    """Fill the form's fields; then submit with its submit button and, from a fresh fill, with Enter."""
+    model, level = state.model, state.level
+    fields = [f for f in model.inputs if f.key in form.input_keys and not f.disabled]
+    selects = [s for s in model.selects if s.key in form.select_keys and not s.disabled]
+    fills: list[Step] = []
+    values: dict[str, str] = {}
+    for field_ in fields:
+        if field_.type in ("checkbox", "radio"):
+            fills.append(_step("check", field_))
+            values[_describe(field_)] = "checked"
+        elif (value := _typed(field_, word, level)) is not None:
+            fills.append(_step("fill", field_, value))
+            values[_describe(field_)] = value
+    for select in selects:
+        option = next((o for o in select.options if o.value and not o.selected), None)
+        if option is not None:
+            fills.append(_step("select", select, option.value))
+            values[_describe(select)] = option.label
+    if not fills:
+        return []
+    target = f'form "{form.name}"' if form.name else f"form {form.selector}"
+    filled = (*state.path, *fills)
+    actions = [_Action(state.path, tuple(fills), "fill", target, level, values)]
+    typed = [f for f in fields if f.type not in ("checkbox", "radio") and plausible_value(f) is not None]
+    submit = model.element(form.submit_key) if form.submit_key else None
+    if isinstance(submit, Button):
+        how = (typed[-1].key, "button") if typed and level == 1 else None
+        step = _step("submit", submit)
+        actions.append(_Action(filled, (step,), "submit", f"{step.target} of {target}", level, entry=how))
+    if typed:
+        enter = _step("press", typed[-1], "Enter")
+        how = (typed[-1].key, "enter") if level == 1 else None
+        target_enter = f"{enter.target} of {target}"
+        actions.append(_Action(filled, (enter,), "press", target_enter, level, pressed="Enter", entry=how))
+    return actions
+
+
+def _input_actions(state: _State, field_: InputField, word: str) -> list[_Action]:
+    """Type into an input outside any form; then Enter, its button beside it and, deeper down, Escape."""
+    value = _typed(field_, word, state.level)
+    if value is None:
+        return []
+    level, fill = state.level, _step("fill", field_, value)
+    filled = (*state.path, fill)
+    first = level == 1
+    actions = [
+        _Action(state.path, (fill,), "fill", fill.target, level, {fill.target: value}),
+        _Action(
+            filled,
+            (_step("press", field_, "Enter"),),
+            "press",
+            fill.target,
+            level,
+            pressed="Enter",
+            entry=(field_.key, "enter") if first else None,
+        ),
+    ]
+    button = state.model.element(field_.button_key) if field_.button_key else None
+    if isinstance(button, Button) and not button.disabled:
+        step = _step("submit", button)
+        how = (field_.key, "button") if first else None
+        target = f"{step.target} beside {fill.target}"
+        actions.append(_Action(filled, (step,), "submit", target, level, entry=how))
+    if not first:
+        escape = _step("press", field_, "Escape")
+        actions.append(_Action(filled, (escape,), "press", fill.target, level, pressed="Escape"))
+    return actions
+
+
+def _actions(state: _State, word: str) -> list[_Action]:
+    """What to try in a state: on the loaded page everything, deeper down only what the state newly has."""
+    model, level = state.model, state.level
+
+    def new(element: _Element) -> bool:
+        return level == 1 or element.key in state.fresh
+
+    def start(element: _Element) -> tuple[Step, ...]:
+        hovered = state.hover is not None and element.key in state.revealed
+        return (*state.path, state.hover) if hovered and state.hover else state.path
+
+    fresh_forms = {f.form_key for f in model.inputs if new(f)} | {s.form_key for s in model.selects if new(s)}
+    actions = [a for form in model.forms if form.key in fresh_forms for a in _form_actions(state, form, word)]
+    for field_ in model.inputs:
+        if field_.form_key or field_.disabled or not new(field_):
+            continue
+        if field_.type in ("checkbox", "radio"):
+            step = _step("check", field_)
+            actions.append(_Action(start(field_), (step,), "check", step.target, level))
+        else:
+            actions += _input_actions(state, field_, word)
+    for select in model.selects:
+        option = next((o for o in select.options if o.value and not o.selected), None)
+        if select.form_key or select.disabled or option is None or not new(select):
+            continue
+        step = _step("select", select, option.value)
+        chosen = {step.target: option.label}
+        actions.append(_Action(start(select), (step,), "select", step.target, level, chosen))
+    for button in model.buttons:
+        if button.form_key or button.disabled or not new(button) or _RISKY_WORDS.search(button.text):
+            continue
+        step = _step("click", button)
+        actions.append(_Action(start(button), (step,), "click", step.target, level))
+    if level > 1:
+        for link in model.links:
+            if link.same_origin and new(link) and not _RISKY_WORDS.search(f"{link.text} {link.href}"):
+                step = _step("click", link)
+                actions.append(_Action(start(link), (step,), "click", step.target, level))
+        for item in state.new_items[:1]:
+            actions.append(_edit_action(state, item))
+    # twenty new rows are one thing to try, not twenty
+    unique = {_same_kind(a): a for a in reversed(actions)}
+    return [a for a in actions if unique[_same_kind(a)] is a]
+
+
+def _same_kind(action: _Action) -> tuple[object, ...]:
+    """What an action is, leaving out which list item or row it happens in."""
+    last = action.steps[-1].locator
+    unscoped = last.model_copy(update={"container_role": None, "container_text": None}) if last else None
+    return (action.action, action.target, action.pressed, len(action.path), unscoped and unscoped.to_python())
+
+
+def _edit_action(state: _State, item: ObservedElement) -> _Action:
+    """Double-click the text of a new list item, where apps put in-place editing."""
+    on_text = LocatorCandidate(
+        strategy="text",
+        value=item.name,
+        exact=True,
+        container_role=item.role,
+        container_text=item.name,
+    )
+    locator = on_text if item.role and item.name else item.locator
+    step = Step(action="dblclick", target=f'text "{item.name}"', locator=locator)
+    return _Action(state.path, (step,), "dblclick", f"{step.target} of {_item_target(item)}", state.level)
 
 
 async def _explore(
-    page: Page, model: PageModel, watcher: _PageWatcher, notes: list[str]
-) -> list[Interaction]:
-    """Fill and submit each form, use standalone inputs, selects and buttons; at most MAX_INTERACTIONS."""
-    explorer = _Explorer(page, model, watcher, notes=notes)
+    page: Page, model: PageModel, watcher: _PageWatcher, notes: list[str], budget_s: float, levels: int
+) -> tuple[list[Interaction], list[Entry]]:
+    """Try what the page offers, then what each new state newly offers, level by level, within the budget."""
+    explorer = _Explorer(page, model, watcher, monotonic() + budget_s, levels, notes)
+    await explorer.snapshot()
     word = _sample_word(model)
-    steps: list[Callable[[], Awaitable[Any]]] = [
-        lambda f=form: _explore_form(explorer, f, word) for form in model.forms
-    ]
-    steps += [lambda i=i: _explore_input(explorer, i, word) for i in model.inputs if not i.form_key]
-    steps += [lambda s=s: _explore_select(explorer, s) for s in model.selects if not s.form_key]
-    seen_texts: set[str] = set()
-    for button in model.buttons:
-        if (
-            button.form_key
-            or button.disabled
-            or button.text in seen_texts
-            or _RISKY_WORDS.search(button.text)
-        ):
-            continue
-        seen_texts.add(button.text)
-        steps.append(lambda b=button: _click(explorer, b, ""))
-    for step in steps:
-        if explorer.full:
-            break
-        await step()
-        if not await explorer.restore():
-            notes.append("exploration stopped: the page could not be reloaded")
-            break
-    return explorer.done
-
-
-async def _explore_form(explorer: _Explorer, form: Form, word: str) -> None:
-    """Fill every field of the form, then submit it; then try one button the submit made appear."""
-    page, model = explorer.page, explorer.model
-    fields = [f for f in model.inputs if f.key in form.input_keys and not f.disabled]
-    selects = [s for s in model.selects if s.key in form.select_keys and not s.disabled]
-    values: dict[str, str] = {}
-
-    async def fill() -> None:
-        for field_ in fields:
-            found = _element_locator(page, field_)
-            if found is None:
-                continue
-            locator = found[0]
-            if field_.type in ("checkbox", "radio"):
-                await locator.check(timeout=EXPLORE_ACTION_TIMEOUT_MS)
-                values[_describe(field_)] = "checked"
-            elif (value := plausible_value(field_, word)) is not None:
-                await locator.fill(value, timeout=EXPLORE_ACTION_TIMEOUT_MS)
-                values[_describe(field_)] = value
-        for select in selects:
-            option = next((o for o in select.options if o.value and not o.selected), None)
-            found = _element_locator(page, select)
-            if option is not None and found is not None:
-                await found[0].select_option(option.value, timeout=EXPLORE_ACTION_TIMEOUT_MS)
-                values[_describe(select)] = option.label
-
-    target = f'form "{form.name}"' if form.name else f"form {form.selector}"
-    await explorer.record("fill", target, None, fill, values)
-    if explorer.full:
-        return
-    submit_button = model.element(form.submit_key) if form.submit_key else None
-    buttons_before = await _button_texts(page)
-    if isinstance(submit_button, Button):
-        submitted = await _click(explorer, submit_button, " of " + target)
-    else:
-        last = fields[-1] if fields else None
-        found = _element_locator(page, last) if last else None
-        if found is None:
-            return
-
-        async def press_enter() -> None:
-            await found[0].press("Enter", timeout=EXPLORE_ACTION_TIMEOUT_MS)
-
-        submitted = await explorer.record("submit", target, found[1], press_enter)
-    new_buttons = [
-        t for t in await _button_texts(page) if t not in buttons_before and not _RISKY_WORDS.search(t)
-    ]
-    if new_buttons and not explorer.full and submitted.url_after == submitted.url_before:
-        await _click_new_button(explorer, new_buttons[0])
-
-
-async def _button_texts(page: Page) -> list[str]:
-    try:
-        texts: list[str] = await page.get_by_role("button").all_inner_texts()
-    except PlaywrightError:
-        return []
-    return [" ".join(t.split()) for t in texts if t.strip()]
-
-
-async def _click_new_button(explorer: _Explorer, text: str) -> None:
-    """Click a button that only appeared after submitting (e.g. "Delete" on an added item)."""
-    candidate = LocatorCandidate(strategy="role", role="button", name=text, value="button", exact=True)
-    locator = candidate_locator(explorer.page, candidate)
-    candidate = candidate.model_copy(update={"matches": await locator.count()})
-
-    async def click() -> None:
-        await locator.first.click(timeout=EXPLORE_ACTION_TIMEOUT_MS)
-
-    await explorer.record("click", f'button "{text}" (appeared after submitting)', candidate, click)
-
-
-async def _click(explorer: _Explorer, button: Button, context: str) -> Interaction:
-    """Click a button (the first, if its locator is not unique); a disabled one is reported, not waited on."""
-    found = _element_locator(explorer.page, button)
-    action = "submit" if button.form_key else "click"
-    target = _describe(button) + context
-    if found is None:
-        return await explorer.record(action, target, None, _no_action)
-    locator, candidate = found
-    if candidate.matches > 1:
-        target += f" (first of {candidate.matches})"
-
-    async def click() -> None:
-        if not await locator.is_enabled(timeout=EXPLORE_ACTION_TIMEOUT_MS):
-            raise PlaywrightError(f"{_describe(button)} stayed disabled")
-        await locator.click(timeout=EXPLORE_ACTION_TIMEOUT_MS)
-
-    return await explorer.record(action, target, candidate, click)
-
-
-async def _no_action() -> None:
-    raise PlaywrightError("no usable locator")
-
-
-async def _explore_input(explorer: _Explorer, field_: InputField, word: str) -> None:
-    """Type a plausible value into an input that belongs to no form (live search boxes, filters)."""
-    value = plausible_value(field_, word)
-    found = _element_locator(explorer.page, field_)
-    if value is None or found is None or field_.disabled:
-        return
-
-    async def fill() -> None:
-        await found[0].fill(value, timeout=EXPLORE_ACTION_TIMEOUT_MS)
-
-    await explorer.record("fill", _describe(field_), found[1], fill, {_describe(field_): value})
-
-
-async def _explore_select(explorer: _Explorer, select: Select) -> None:
-    """Choose the first real option that is not selected yet in a select that belongs to no form."""
-    option = next((o for o in select.options if o.value and not o.selected), None)
-    found = _element_locator(explorer.page, select)
-    if option is None or found is None or select.disabled:
-        return
-
-    async def choose() -> None:
-        await found[0].select_option(option.value, timeout=EXPLORE_ACTION_TIMEOUT_MS)
-
-    await explorer.record("select", _describe(select), found[1], choose, {_describe(select): option.label})
+    frontier = [_State((), model, 1, set())]
+    untried = 0
+    while frontier:
+        children: list[_State] = []
+        for state in frontier:
+            for action in _actions(state, word):
+                interaction = await explorer.run(action)
+                if interaction is None:
+                    untried += explorer.over
+                    continue
+                child = await explorer.expand(action, interaction, state.model)
+                if child is not None:
+                    children.append(child)
+        frontier = children
+    if untried and not explorer.broken:
+        notes.append(
+            f"exploration stopped at its budget ({budget_s:g}s, {MAX_INTERACTIONS} actions): "
+            f"{untried} actions not tried"
+        )
+    return explorer.done, list(explorer.entries.values())
 
 
 # --- following links ----------------------------------------------------------------------------------------

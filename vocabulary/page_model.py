@@ -1,7 +1,8 @@
 """Typed model of a web page, as reconnaissance found it in a real browser.
 
 Elements carry candidate locators already checked against the live page (`matches`), so the generator can
-pick a locator that Playwright's strict mode will accept without guessing.
+pick a locator that Playwright's strict mode will accept without guessing. Interactions say what recon did,
+from which state (the path of steps from the loaded page), and what appeared, disappeared or was stored.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 LocatorStrategy = Literal["role", "label", "placeholder", "test_id", "text", "css"]
-InteractionKind = Literal["fill", "submit", "click", "select"]
+InteractionKind = Literal["fill", "submit", "click", "select", "press", "check", "hover", "dblclick"]
+StorageArea = Literal["local", "session"]
 
 
 def _py(text: str) -> str:
@@ -99,6 +101,8 @@ class InputField(Locatable):
     role: str | None = None
     accessible_name: str = ""
     form_key: str | None = None
+    # outside a form: the button beside the input that a user would click to submit what they typed
+    button_key: str | None = None
 
 
 class Button(Locatable):
@@ -168,35 +172,91 @@ class CountChange(BaseModel):
     after: int
 
 
+class Step(BaseModel):
+    """One action on the page: what was acted on, how it was found, and the typed text or pressed key."""
+
+    action: InteractionKind
+    target: str
+    locator: LocatorCandidate | None = None
+    # typed text for fill, the key for press, the option's value for select
+    value: str | None = None
+
+
+class ObservedElement(BaseModel):
+    """An element that appeared or disappeared; `locator.matches` was counted on the page after the action."""
+
+    # control: button, link, input, select...; item: a list item, table row or card (`name`: its first text)
+    kind: Literal["control", "item"]
+    role: str | None = None
+    name: str = ""
+    tag: str
+    locator: LocatorCandidate | None = None
+
+
+class StorageChange(BaseModel):
+    """A localStorage or sessionStorage key an action set, changed or removed (values cut to 200 chars)."""
+
+    area: StorageArea
+    key: str
+    before: str | None = None
+    after: str | None = None
+
+
 class Interaction(BaseModel):
-    """Something recon did to the page and what visibly changed because of it."""
+    """Something recon did to the page and what visibly changed because of it.
+
+    `path` is what recon did first, from the freshly loaded page, to reach the state the action started in.
+    """
 
     action: InteractionKind
     target: str
     locator: LocatorCandidate | None = None
     values: dict[str, str] = Field(default_factory=dict)
+    path: list[Step] = Field(default_factory=list)
+    # 1: acted on the page as loaded; 2: on something the first action revealed; and so on
+    level: int = 1
+    # the key pressed, for press
+    pressed: str | None = None
     url_before: str
     url_after: str
     appeared_texts: list[str] = Field(default_factory=list)
     disappeared_texts: list[str] = Field(default_factory=list)
     count_changes: list[CountChange] = Field(default_factory=list)
     state_changes: list[str] = Field(default_factory=list)
+    appeared_elements: list[ObservedElement] = Field(default_factory=list)
+    disappeared_elements: list[ObservedElement] = Field(default_factory=list)
+    storage_changes: list[StorageChange] = Field(default_factory=list)
+    # visible counts of list items, rows, controls... in the state reached (see CountChange.what)
+    counts_after: dict[str, int] = Field(default_factory=dict)
     dialogs: list[str] = Field(default_factory=list)
     console_errors: list[str] = Field(default_factory=list)
     error: str | None = None
 
     @property
     def changed(self) -> bool:
-        """Whether the action had any visible effect."""
+        """Whether the action had any visible effect (storage changes alone are not one)."""
         return bool(
             self.url_after != self.url_before
             or self.appeared_texts
             or self.disappeared_texts
             or self.count_changes
             or self.state_changes
+            or self.appeared_elements
+            or self.disappeared_elements
             or self.dialogs
             or self.console_errors
         )
+
+
+class Entry(BaseModel):
+    """A text input through which a user adds things: how submitting it was seen to add a list item."""
+
+    input_key: str
+    form_key: str | None = None
+    # the form's submit button, or the button beside an input outside any form
+    button_key: str | None = None
+    adds_on_enter: bool = False
+    adds_on_button: bool = False
 
 
 class PageModel(BaseModel):
@@ -221,6 +281,7 @@ class PageModel(BaseModel):
     screenshot_path: str | None = None
     site_map: list[SiteMapEntry] = Field(default_factory=list)
     interactions: list[Interaction] = Field(default_factory=list)
+    entries: list[Entry] = Field(default_factory=list)
     # things a reader should know about how recon went, e.g. that the network never went idle
     notes: list[str] = Field(default_factory=list)
 
