@@ -27,6 +27,9 @@ Comparison = Literal[
     "all==",  # every item's value equals `value`
     "has_item",  # some item's value equals `value`
     "lacks_item",  # no item's value equals `value`
+    "type",  # the value (each item's, with an item_pointer) has the JSON type named by `value`
+    "descending",  # the items' values at `item_pointer` are in descending order
+    "ascending",
 ]
 
 
@@ -96,6 +99,8 @@ class Expectation(BaseModel):
     # Follow every page of the list before the field checks, which then apply to all items seen.
     paging: Paging | None = None
     fields: list[FieldCheck] = Field(default_factory=list)
+    # Response headers that must be present: name -> the start of the value ("" asks only that it is there).
+    headers: dict[str, str] = Field(default_factory=dict)
     # Delete what this step created when the test ends.
     cleanup: Cleanup | None = None
 
@@ -103,7 +108,7 @@ class Expectation(BaseModel):
 class Unique(BaseModel):
     """A value the test makes unique when it runs: `example` with a per-run, per-test token in it.
 
-    Within one test the same example gives the same value, so a later step can check it came back.
+    Within one test the same marker gives the same value, so a later step can check it came back.
     """
 
     example: str | int
@@ -113,12 +118,20 @@ class Unique(BaseModel):
     format: str | None = None
     minimum: int | None = None
     maximum: int | None = None
+    # Which creation of the test the value belongs to, when two creations send the same example.
+    step: int | None = None
 
 
 class Given(BaseModel):
     """An existing value (an id to act on) no call of the spec gives: the user supplies it, else a skip."""
 
     name: str
+
+
+class Credential(BaseModel):
+    """The configured identity's login name or password: a sign-in must name an existing account."""
+
+    kind: Literal["username", "password"]
 
 
 class Step(BaseModel):
@@ -133,8 +146,9 @@ class Step(BaseModel):
     # The JSON body to send, fully concrete; None sends no body.
     body: Any | None = None
     # Send the body as-is even if invalid (negative tests); informational for readers.
-    # "second" calls as a second identity (checks that one user cannot touch what another made).
-    auth: Literal["valid", "none", "second"] = "valid"
+    # "second" calls as a second identity (checks that one user cannot touch what another made);
+    # "throwaway" as a user signed up for this test alone (calls that change or delete one's own account).
+    auth: Literal["valid", "none", "second", "throwaway"] = "valid"
     # Name under which later steps may Ref this step's response body.
     save_as: str | None = None
     expect: Expectation = Field(default_factory=Expectation)

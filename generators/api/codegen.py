@@ -8,13 +8,33 @@ from typing import Any
 
 from vocabulary.api_model import ApiModel, RequestBody
 from vocabulary.artefacts import GeneratedTest
-from vocabulary.claims import Cleanup, Expectation, FieldCheck, Given, Paging, Ref, Scenario, Step, Unique
+from vocabulary.claims import (
+    Cleanup,
+    Credential,
+    Expectation,
+    FieldCheck,
+    Given,
+    Paging,
+    Ref,
+    Scenario,
+    Step,
+    Unique,
+)
 
 _INDENT = "    "
 _MAX_LINE = 100
 _ASSERT_OPS = {"==", "!=", "<", "<=", ">", ">="}
 # Checks on every item of an array, as support helpers that name the offending items.
 _ITEM_HELPERS = {"all==": "expect_every", "has_item": "expect_listed", "lacks_item": "expect_unlisted"}
+# A JSON type as a Python test of `{v}`; JSON true is no integer, though Python's bool is an int.
+_TYPE_TESTS = {
+    "integer": "isinstance({v}, int) and not isinstance({v}, bool)",
+    "number": "isinstance({v}, int | float) and not isinstance({v}, bool)",
+    "string": "isinstance({v}, str)",
+    "boolean": "isinstance({v}, bool)",
+    "array": "isinstance({v}, list)",
+    "object": "isinstance({v}, dict)",
+}
 # httpx's shortcuts for these methods take no body; a step sending one goes through `request()`.
 _NO_BODY_METHODS = {"get", "delete", "head", "options"}
 _FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
@@ -22,7 +42,7 @@ _FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 def py_literal(value: Any, indent: str = "") -> str:
     """A JSON value as Python source with double quotes; dicts and lists wrap when they are long."""
-    if isinstance(value, Unique | Given):
+    if isinstance(value, Unique | Given | Credential):
         return _run_time_call(value)
     if isinstance(value, bool) or value is None:
         return repr(value)
@@ -43,8 +63,8 @@ def py_literal(value: Any, indent: str = "") -> str:
     return opener + "\n" + "".join(f"{inner}{item},\n" for item in items) + indent + closer
 
 
-def _run_time_call(value: Unique | Given, quote: str = '"') -> str:
-    """`unique(example, limits…)` or `given(name)`: the suite's unique.py makes them at run time."""
+def _run_time_call(value: Unique | Given | Credential, quote: str = '"') -> str:
+    """`unique(example, limits…)`, `given(name)` or `credential(kind)`: the suite's unique.py makes them."""
 
     def text(value: Any) -> str:
         literal = json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
@@ -52,6 +72,8 @@ def _run_time_call(value: Unique | Given, quote: str = '"') -> str:
 
     if isinstance(value, Given):
         return f"given({text(value.name)})"
+    if isinstance(value, Credential):
+        return f"credential({text(value.kind)})"
     limits = value.model_dump(exclude={"example"}, exclude_none=True)
     return f"unique({', '.join([text(value.example), *(f'{k}={text(v)}' for k, v in limits.items())])})"
 
@@ -61,8 +83,8 @@ def _run_time_helpers(scenario: Scenario) -> list[str]:
     found: set[str] = set()
 
     def visit(value: Any) -> None:
-        if isinstance(value, Unique | Given):
-            found.add("given" if isinstance(value, Given) else "unique")
+        if isinstance(value, Unique | Given | Credential):
+            found.add(type(value).__name__.lower())
         elif isinstance(value, dict):
             for item in value.values():
                 visit(item)
@@ -127,8 +149,8 @@ class _Writer:
 def _client_for(step: Step, api: ApiModel) -> str:
     operation = api.operation(step.operation_id)
     secured = operation is not None and bool(operation.security)
-    if step.auth == "second":
-        return "second_client"
+    if step.auth in ("second", "throwaway"):
+        return f"{step.auth}_client"
     return "client" if secured and step.auth == "valid" else "anonymous_client"
 
 
@@ -218,6 +240,13 @@ def _render_expectation(step: Step, api: ApiModel, writer: _Writer, indent: str)
         writer.add(indent, f"{writer.use('expect_status')}(response, {', '.join(map(str, expect.statuses))})")
     elif expect.status_class:
         writer.add(indent, f'{writer.use("expect_status_class")}(response, "{expect.status_class}")')
+    for name, start in expect.headers.items():
+        shown = json.dumps(f"a {name} header" + (f" starting with {start!r}" if start else ""))
+        got = f"response.headers.get({json.dumps(name)}"
+        test = (
+            f'{got}, "").lower().startswith({json.dumps(start.lower())})' if start else f"{got}) is not None"
+        )
+        writer.add(indent, f"assert {test}, {shown}")
     # With paging, the checks apply to the items of every page, which the walk binds to `listed`.
     body_var = step.save_as or ("body" if expect.fields and not expect.paging else None)
     if expect.schema_of and _documents_a_body(step, api):
@@ -295,7 +324,21 @@ def _render_check(check: FieldCheck, body_var: str, writer: _Writer) -> str:
         helper = writer.use(_ITEM_HELPERS[check.op])
         source = "" if check.source == "spec" else f", source={json.dumps(check.source)}"
         return f'{helper}({body_var}, "{check.pointer}", "{check.item_pointer}", {expected}{source})'
+    if check.op in ("ascending", "descending"):
+        values = f'{writer.use("item_values")}({body_var}, "{check.pointer}", "{check.item_pointer}")'
+        reverse = ", reverse=True" if check.op == "descending" else ""
+        message = json.dumps(f"{label}{where} must be in {check.op} order of {check.item_pointer}")
+        return f"assert (ordered := {values}) == sorted(ordered{reverse}), {message}"
     value = f'{writer.use("value_at")}({body_var}, "{check.pointer}")'
+    if check.op == "type":
+        test = _TYPE_TESTS[str(check.value)]
+        if check.item_pointer:
+            values = f'{writer.use("item_values")}({body_var}, "{check.pointer}", "{check.item_pointer}")'
+            message = json.dumps(
+                f"{label}every {check.item_pointer} at {where} must be of type {check.value}"
+            )
+            return f"assert all({test.format(v='v')} for v in {values}), {message}"
+        return f"assert {test.format(v=value)}, {json.dumps(f'{label}{where} must be of type {check.value}')}"
     if check.op == "exists":
         return value
     if check.op == "contains":

@@ -1272,6 +1272,40 @@ def is_secret_name(name: str) -> bool:
     return words[-1] == "code" and (len(words) == 1 or bool(_SECRET_CODE_WORDS & set(words[:-1])))
 
 
+_PASSWORD_WORDS = frozenset({"password", "passwd", "passphrase"})
+_LOGIN_NAME_WORDS = frozenset({"username", "email", "mail", "login", "user"})
+# Fields of an answer that carry what a successful sign-in issues.
+_ISSUED_WORDS = frozenset({"token", "jwt"})
+
+
+def credential_kind(name: str, schema: Any) -> Literal["username", "password"] | None:
+    """Whether a field is how a user signs in: its login name (an email too) or its password."""
+    words = _words(name)
+    fmt = schema.get("format") if isinstance(schema, dict) else None
+    if fmt == "password" or _PASSWORD_WORDS & set(words):
+        return "password"
+    login = bool(words) and (words[-1] in _LOGIN_NAME_WORDS or words[-2:] == ["user", "name"])
+    return "username" if fmt in _UNIQUE_FORMATS or login else None
+
+
+def field_names(schema: Any, depth: int = 3) -> set[str]:
+    """Property names of an object and of the objects inside it (an envelope's `{"user": {...}}`)."""
+    if not isinstance(schema, dict) or depth == 0:
+        return set()
+    properties = _properties(schema)
+    return set(properties).union(*(field_names(p, depth - 1) for p in properties.values()))
+
+
+def sends_a_password(schema: Any) -> bool:
+    """Whether a body carries a password field, at its top or inside an envelope."""
+    return any(credential_kind(name, {}) == "password" for name in field_names(schema))
+
+
+def issues_a_token(schema: Any) -> bool:
+    """Whether an answer carries a token (`token`, `access_token`, `jwt`…), at its top or in an envelope."""
+    return any(_ISSUED_WORDS & set(_words(name)) for name in field_names(schema))
+
+
 def with_unique_values(schema: Any, value: Any, name: str = "", *, ids: bool = True) -> Any:
     """value with its naturally unique parts (emails, usernames, names, client-chosen ids) as Unique markers.
 

@@ -6,11 +6,13 @@ import itertools
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
 from generators.api.codegen import py_literal, render_scenario
 from generators.api.data import (
+    credential_kind,
     is_secret_name,
     is_valid,
     names_a_key,
@@ -18,12 +20,12 @@ from generators.api.data import (
     valid_value,
     with_unique_values,
 )
-from generators.api.planner import Planner, issues_tokens, snake
+from generators.api.planner import Planner, authenticates, issues_tokens, snake
 from generators.api.requirements import Uncovered, plan_requirement
 from generators.base import GeneratedSuite
 from vocabulary.api_model import ApiModel, Operation, SecurityScheme
 from vocabulary.artefacts import GeneratedTest, Requirement, RequirementCoverage, ValidationResult
-from vocabulary.claims import Given, Ref, Scenario, Step, Unique
+from vocabulary.claims import Credential, Given, Ref, Scenario, Step, Unique
 
 REQUIREMENTS_MODULE = "test_requirements.py"
 # Request timeout (s) a repaired test gets after timing out with the suite default, then ×3 per repair.
@@ -297,13 +299,110 @@ def with_run_time_data(scenario: Scenario, api: ApiModel) -> Scenario:
     Emails, usernames, names and client-chosen ids become `unique(...)` calls; ids no call gives become
     `given(...)`; optional server-issued secrets (tokens, codes) are left out, required ones skip the test.
     """
-    made: dict[tuple[str, Any], Unique] = {}
-    steps = [_prepared_step(step, api, made) for step in scenario.steps]
-    steps = [_with_made_checks(step, made) for step in steps]
+    sent = _Sent()
+    steps = []
+    for number, step in enumerate(scenario.steps, start=1):
+        steps.append(_with_made_checks(_prepared_step(step, api, sent, number), sent.made))
     if scenario.category == "not_found" and steps:
         steps[-1] = _valid_unknown_ids(steps[-1], api)
     reason = scenario.skip_reason or _skip_reason(scenario, steps, api)
     return scenario.model_copy(update={"steps": steps, "skip_reason": reason})
+
+
+class _Sent:
+    """What the earlier steps of one test sent: values made unique, by (field, example), and plain ones."""
+
+    def __init__(self) -> None:
+        self.made: dict[tuple[str, Any], Unique] = {}
+        self.plain: set[tuple[str, Any]] = set()
+
+    def record(self, body: Any) -> None:
+        for field, value in _leaves(body):
+            if isinstance(value, Unique):
+                self.made[(field, value.example)] = value
+            elif _is_key(value):
+                self.plain.add((field, value))
+
+    def unique(self, field: str, fresh: Unique, number: int, *, creates: bool) -> Unique:
+        """A creation gets a value of its own; any other step names what an earlier one made, if any."""
+        earlier = self.made.get((field, fresh.example))
+        if earlier is None:
+            return fresh
+        return fresh.model_copy(update={"step": number}) if creates else earlier
+
+    def credential(self, field: str, schema: Any, value: Any, succeeds: bool) -> Any:
+        """A sign-in that must pass names the account an earlier step made, else the configured identity."""
+        kind = credential_kind(field, schema)
+        if kind is None or not _is_key(value) or not succeeds:
+            return value
+        if (field, value) in self.made:
+            return self.made[(field, value)]
+        return value if (field, value) in self.plain else Credential(kind=kind)
+
+
+def _is_key(value: Any) -> bool:
+    return isinstance(value, str | int) and not isinstance(value, bool)
+
+
+def _leaves(value: Any, field: str = "") -> list[tuple[str, Any]]:
+    """(field name, value) of every scalar in a body; list items are named by their list."""
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in _leaves(item, key)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item, field)]
+    return [(field, value)]
+
+
+def _replaced(schema: Any, value: Any, replace: Callable[[str, Any, Any], Any], field: str = "") -> Any:
+    """value with `replace(field, schema, scalar)` put in place of every scalar, walking the schema along."""
+    schema = schema if isinstance(schema, dict) else {}
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        return {key: _replaced(properties.get(key), item, replace, key) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_replaced(schema.get("items"), item, replace, field) for item in value]
+    return replace(field, schema, value)
+
+
+def _prepared_step(step: Step, api: ApiModel, sent: _Sent, number: int) -> Step:
+    operation = api.operation(step.operation_id)
+    if operation is None:
+        return step
+    query = {
+        name: Given(name=name) if _needs_given(parameter_schema, value, name, example) else value
+        for name, value in step.query.items()
+        for parameter_schema, example in [_parameter(operation, name)]
+    }
+    body = step.body
+    # Form bodies are written field by field as text; only JSON bodies carry run-time values.
+    media_type = operation.request_body.content_type if operation.request_body else ""
+    if media_type.split(";")[0].strip().endswith("json") and isinstance(body, dict):
+        schema = operation.request_body.schema_ if operation.request_body else {}
+        required = set(schema.get("required", []))
+        properties = schema.get("properties", {})
+        body = {
+            key: Given(name=key)
+            if key in required and _needs_given(properties.get(key), value, key)
+            else value
+            for key, value in body.items()
+            if key in required or not _issued_secret(properties.get(key), value, key)
+        }
+        succeeds = _expects_success(step)
+        if authenticates(api, operation):
+            # Credentials are never made unique: a sign-in must name an account that exists.
+            body = _replaced(schema, body, lambda f, s, v: sent.credential(f, s, v, succeeds))
+        else:
+            # Markers the planner put in already say which steps share a value (a duplicate refused).
+            planned = {id(value) for _, value in _leaves(body) if isinstance(value, Unique)}
+            creates = operation.method == "post" and succeeds
+
+            def keyed(field: str, _: Any, value: Any) -> Any:
+                fresh = isinstance(value, Unique) and id(value) not in planned
+                return sent.unique(field, value, number, creates=creates) if fresh else value
+
+            body = _replaced(schema, with_unique_values(schema, body, ids=operation.method == "post"), keyed)
+    sent.record(body)
+    return step.model_copy(update={"query": query, "body": body})
 
 
 # Ids no service has, in several shapes; the first one the parameter's schema accepts is used.
@@ -328,34 +427,6 @@ def _valid_unknown_ids(step: Step, api: ApiModel) -> Step:
     return step.model_copy(update={"path_params": params})
 
 
-def _prepared_step(step: Step, api: ApiModel, made: dict[tuple[str, Any], Unique]) -> Step:
-    operation = api.operation(step.operation_id)
-    if operation is None:
-        return step
-    query = {
-        name: Given(name=name) if _needs_given(parameter_schema, value, name, example) else value
-        for name, value in step.query.items()
-        for parameter_schema, example in [_parameter(operation, name)]
-    }
-    body = step.body
-    # Form bodies are written field by field as text; only JSON bodies carry run-time values.
-    media_type = operation.request_body.content_type if operation.request_body else ""
-    if media_type.split(";")[0].strip().endswith("json") and isinstance(body, dict):
-        schema = operation.request_body.schema_ if operation.request_body else {}
-        required = set(schema.get("required", []))
-        properties = schema.get("properties", {})
-        body = {
-            key: Given(name=key)
-            if key in required and _needs_given(properties.get(key), value, key)
-            else value
-            for key, value in body.items()
-            if key in required or not _issued_secret(properties.get(key), value, key)
-        }
-        body = with_unique_values(schema, body, ids=operation.method == "post")
-        made.update({(key, value.example): value for key, value in body.items() if isinstance(value, Unique)})
-    return step.model_copy(update={"query": query, "body": body})
-
-
 def _parameter(operation: Operation, name: str) -> tuple[Any, Any]:
     """The schema and example of a required query parameter; (None, None) for optional ones."""
     found = next((p for p in operation.parameters if p.location == "query" and p.name == name), None)
@@ -377,7 +448,7 @@ def _issued_secret(schema: Any, value: Any, name: str) -> bool:
 
 
 def _with_made_checks(step: Step, made: dict[tuple[str, Any], Unique]) -> Step:
-    """Checks and query filters naming a value that was made unique name the same made value."""
+    """Checks and query filters naming a value made unique by this or an earlier step name that value."""
     if not made:
         return step
 

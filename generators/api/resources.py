@@ -24,6 +24,8 @@ class Resource(BaseModel):
     id_param: str
     # JSON pointer of the identifier in the creator's response body.
     id_pointer: str = "/id"
+    # The same inside one item, as a list holds it: without the envelope a creation answers in.
+    key_pointer: str = "/id"
     create: str | None = None
     list: str | None = None
     read: str | None = None
@@ -47,19 +49,33 @@ def _id_pointer(creator: Operation | None, id_param: str, api: ApiModel) -> str:
             expression = link.parameters.get(id_param, "")
             if expression.startswith("$response.body#"):
                 return expression.removeprefix("$response.body#") or "/id"
-    schema = _success_schema(creator)
-    properties = schema.get("properties", {}) if schema else {}
-    # An envelope ({"article": {...}}) holds the item in its only property.
-    envelope = ""
-    while len(properties) == 1 and (next(iter(properties.values())) or {}).get("properties"):
-        envelope += "/" + next(iter(properties))
-        properties = next(iter(properties.values()))["properties"]
+    envelope, properties = _envelope(creator)
     wanted = id_param.lower()
     for name in properties:
         if name.lower() == wanted or name.lower() + "id" == wanted.replace("_", ""):
             return f"{envelope}/{name}"
-    leaf = "id" if "id" in properties or not properties else next(iter(properties))
+    # `{articleSlug}` or `{post_uuid}` names the item's `slug` or `uuid`.
+    last_word = re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", id_param).lower())[-1:]
+    named = next((name for name in properties if [name.lower()] == last_word), None)
+    leaf = named or ("id" if "id" in properties or not properties else next(iter(properties)))
     return f"{envelope}/{leaf}"
+
+
+def _envelope(creator: Operation | None) -> tuple[str, dict[str, Any]]:
+    """Where the item sits in a creation's answer (`{"article": {...}}`, an only property), and its fields."""
+    schema = _success_schema(creator) if creator else None
+    properties = schema.get("properties", {}) if schema else {}
+    envelope = ""
+    while len(properties) == 1 and (next(iter(properties.values())) or {}).get("properties"):
+        envelope += "/" + next(iter(properties))
+        properties = next(iter(properties.values()))["properties"]
+    return envelope, properties
+
+
+def _key_pointer(creator: Operation | None, id_pointer: str) -> str:
+    envelope, _ = _envelope(creator)
+    inside = envelope and id_pointer.startswith(envelope + "/")
+    return id_pointer.removeprefix(envelope) if inside else id_pointer
 
 
 def _success_schema(operation: Operation) -> JsonSchema | None:
@@ -93,12 +109,14 @@ def find_resources(api: ApiModel) -> list[Resource]:
         creator = collection_ops.get("post")
         lister = collection_ops.get("get")
         collection_path = (creator or lister).path if creator or lister else match.group(1) or "/"
+        id_pointer = _id_pointer(creator, id_param, api)
         resources.append(
             Resource(
                 collection_path=collection_path,
                 item_path=(item_ops.get("get") or next(iter(item_ops.values()))).path,
                 id_param=id_param,
-                id_pointer=_id_pointer(creator, id_param, api),
+                id_pointer=id_pointer,
+                key_pointer=_key_pointer(creator, id_pointer),
                 create=creator.operation_id if creator else None,
                 list=lister.operation_id if lister else None,
                 read=item_ops["get"].operation_id if "get" in item_ops else None,
@@ -114,6 +132,17 @@ def resource_of(operation: Operation, resources: list[Resource]) -> Resource | N
     """The resource whose item path is this operation's path (the one it needs an existing id for)."""
     path = _normalized(operation.path)
     return next((r for r in resources if _normalized(r.item_path) == path), None)
+
+
+def parent_of(path: str, name: str, resources: list[Resource]) -> Resource | None:
+    """The resource whose item `{name}` is in the path: the one at the path up to it, else one named so.
+
+    `/articles/{slug}/favorite` acts on the article at `/articles/{slug}` (or `/articles/{slug}/`).
+    """
+    placeholder = "{" + name + "}"
+    prefix = path[: path.find(placeholder) + len(placeholder)] if placeholder in path else None
+    at_prefix = next((r for r in resources if prefix and _normalized(r.item_path) == prefix), None)
+    return at_prefix or next((r for r in resources if _normalized(r.item_path).endswith(placeholder)), None)
 
 
 def given_path_parameters(operation: Operation) -> dict[str, Any]:

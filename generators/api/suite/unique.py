@@ -1,8 +1,10 @@
 """Values the generated tests make when they run, so that the suite's files stay the same on every rerun.
 
 `unique(example)` puts a token into an example value: different in every run and every test, the same
-within one test (so a later step can check the value came back). `given(name)` reads an existing value the
-spec has no call for (an id to act on) from TESTOPS_GIVEN_<NAME>; without it the test skips.
+within one test (so a later step can check the value came back); `step=` tells apart two creations of one
+test that send the same example. `given(name)` reads an existing value the spec has no call for (an id to
+act on) from TESTOPS_GIVEN_<NAME>, `credential(kind)` the identity's TESTOPS_API_USERNAME or
+TESTOPS_API_PASSWORD; without them the test skips.
 """
 
 from __future__ import annotations
@@ -37,10 +39,11 @@ def _run() -> str:
     return f"{time.time_ns()}-{os.getpid()}"
 
 
-def _token(example: str | int) -> int:
-    """A number for this run, this test and this example."""
+def _token(example: str | int, step: int | None) -> int:
+    """A number for this run, this test, this example and the creation step that sends it."""
     test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
-    digest = hashlib.sha256(f"{_run()}|{test}|{example}".encode()).digest()
+    made = f"{example}" if step is None else f"{example}|{step}"
+    digest = hashlib.sha256(f"{_run()}|{test}|{made}".encode()).digest()
     return int.from_bytes(digest[:8], "big")
 
 
@@ -60,9 +63,10 @@ def unique(
     format: str | None = None,
     minimum: int | None = None,
     maximum: int | None = None,
+    step: int | None = None,
 ) -> str | int:
     """The example made unique within the schema's limits; the example itself if no variant fits them."""
-    number = _token(example)
+    number = _token(example, step)
     if isinstance(example, int):
         low = minimum if minimum is not None else 1
         high = maximum if maximum is not None else 2_147_483_647
@@ -104,4 +108,13 @@ def given(name: str) -> str:
     value = os.environ.get(variable)
     if not value:
         pytest.skip(f"needs an existing {name}, which no call of the spec gives: set {variable}")
+    return value
+
+
+def credential(kind: str) -> str:
+    """The configured identity's login name or password; the test skips when none is set."""
+    variable = f"TESTOPS_API_{kind.upper()}"
+    value = os.environ.get(variable)
+    if not value:
+        pytest.skip(f"signing in needs an existing account's {kind}: set {variable}")
     return value
