@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from typing import Any
 from urllib.parse import urljoin
 
-from generators.api.data import InvalidCase, invalid_cases, invalid_parameter_values, is_valid, valid_value
+from generators.api.data import (
+    InvalidCase,
+    invalid_cases,
+    invalid_parameter_values,
+    is_valid,
+    issues_a_token,
+    sends_a_password,
+    valid_value,
+)
 from generators.api.listing import ListShape, filter_values, list_shape, types_of
 from generators.api.resources import (
     Resource,
     find_resources,
     given_path_parameters,
+    parent_of,
     path_parameters,
     resource_of,
 )
@@ -130,7 +140,7 @@ class Planner:
         steps: list[Step] = []
         path_params: dict[str, Any] = {}
         for name in path_parameters(creator.path):
-            parent = next((r for r in self.resources if r.item_path.endswith("{" + name + "}")), None)
+            parent = parent_of(creator.path, name, self.resources)
             parent_steps = self.creation_steps(parent, f"{save_as}_{snake(name)}") if parent else None
             if parent is None or parent_steps is None:
                 return None
@@ -177,12 +187,33 @@ class Planner:
         """Steps that make the resource an item operation acts on, and the path parameters pointing at it."""
         resource = resource_of(operation, self.resources)
         if resource is None:
-            return [], given_path_parameters(operation)
+            return self._parents_made(operation, variant)
         steps = self.creation_steps(resource, "created", variant)
         if steps is None:
             return [], given_path_parameters(operation)
         params = dict(steps[-1].path_params)
         params[resource.id_param] = Ref(step="created", pointer=resource.id_pointer)
+        return steps, params
+
+    def _parents_made(self, operation: Operation, variant: int) -> tuple[list[Step], dict[str, Any]]:
+        """A call under items (`POST /articles/{slug}/favorite`): each item made first where the spec can.
+
+        The innermost parameter goes first: the steps making it also make the items around it.
+        """
+        steps: list[Step] = []
+        params = given_path_parameters(operation)
+        names = path_parameters(operation.path)
+        for name in reversed(names):
+            if isinstance(params[name], Ref):
+                continue  # made with an inner item already
+            parent = parent_of(operation.path, name, self.resources)
+            save_as = f"parent_{snake(name)}"
+            made = self.creation_steps(parent, save_as, variant) if parent else None
+            if parent is None or made is None:
+                continue
+            steps = made + steps
+            params.update({n: v for n, v in made[-1].path_params.items() if n in names})
+            params[name] = Ref(step=save_as, pointer=parent.id_pointer)
         return steps, params
 
     # -- scenarios --------------------------------------------------------------------------------
@@ -200,7 +231,9 @@ class Planner:
             scenarios += [s for s in [*planned, *self.filters(resource)] if s is not None]
             if resource.create and not resource.delete:
                 self.skip(resource.create, "cleanup", "no DELETE documented: items the suite creates stay")
-        return scenarios
+        from generators.api.accounts import account_scenarios  # builds on this module
+
+        return scenarios + account_scenarios(self)
 
     def for_operation(self, operation: Operation, variant: int = 0) -> list[Scenario]:
         planned = [self.happy_path(operation, variant), self.boundaries(operation, variant)]
@@ -209,7 +242,9 @@ class Planner:
         planned += self.query_negatives(operation)
         planned.append(self.auth_required(operation))
         planned.append(self.unknown_id_404(operation))
-        return [s for s in planned if s is not None]
+        from generators.api.accounts import account_aware  # builds on this module
+
+        return account_aware(self, [s for s in planned if s is not None])
 
     def _scenario(
         self,
@@ -285,6 +320,11 @@ class Planner:
             if p.location == "query" and p.name not in positions and _has_bounds(p.schema_)
         ]
         if not json_body and not query:
+            return None
+        if authenticates(self.api, operation):
+            # Credentials at their bounds name no account: a refusal is then the right answer.
+            reason = "a sign-in succeeds only for an existing account, which values at bounds do not name"
+            self.skip(operation.operation_id, "boundary values accepted", reason)
             return None
         target = self.existing_target(operation, variant)
         if target is None:
@@ -608,7 +648,7 @@ class Planner:
         if shape.unwalkable:
             self.skip(list_op.operation_id, oracle, f"its pages cannot be walked: {shape.unwalkable}")
             return None
-        key = resource.id_pointer
+        key = resource.key_pointer
         if key.lstrip("/") not in shape.item_schema.get("properties", {}):
             self.skip(list_op.operation_id, oracle, f"its items have no documented {key} to find an item by")
             return None
@@ -691,7 +731,12 @@ class Planner:
             return None
         parents = seeds[-1].path_params
         checks = [
-            FieldCheck(pointer="", op="has_item", item_pointer=key, value=Ref(step=s.save_as, pointer=key))
+            FieldCheck(
+                pointer="",
+                op="has_item",
+                item_pointer=key,
+                value=Ref(step=s.save_as, pointer=resource.id_pointer),
+            )
             for s in seeds[-len(bodies) :]
             if s.save_as
         ]
@@ -746,10 +791,16 @@ class Planner:
             checks = [
                 FieldCheck(pointer="", op="all==", item_pointer=pointer, value=wanted),
                 FieldCheck(
-                    pointer="", op="has_item", item_pointer=key, value=Ref(step="seed_1", pointer=key)
+                    pointer="",
+                    op="has_item",
+                    item_pointer=key,
+                    value=Ref(step="seed_1", pointer=resource.id_pointer),
                 ),
                 FieldCheck(
-                    pointer="", op="lacks_item", item_pointer=key, value=Ref(step="seed_2", pointer=key)
+                    pointer="",
+                    op="lacks_item",
+                    item_pointer=key,
+                    value=Ref(step="seed_2", pointer=resource.id_pointer),
                 ),
             ]
             step = self._list_step(
@@ -1055,6 +1106,32 @@ def issues_tokens(api: ApiModel, operation: Operation) -> bool:
     flows = [flow for scheme in api.security_schemes for flow in scheme.flows if flow.token_url]
     urls = {urljoin(api.base_url + "/", flow.token_url or "") for flow in flows}
     return operation.method == "post" and api.base_url + operation.path in urls
+
+
+# Words of a path or operation id that name signing in, and signing up (which creates an account).
+_SIGN_IN_WORDS = frozenset(
+    {"login", "logon", "signin", "token", "tokens", "session", "sessions", "auth", "authenticate"}
+)
+_SIGN_UP_WORDS = frozenset({"signup", "register", "registration", "join"})
+
+
+def authenticates(api: ApiModel, operation: Operation) -> bool:
+    """Whether a call judges credentials rather than creating something: a login, token or session call.
+
+    Said by an OAuth2 tokenUrl; else a POST sending a password, named so or answering a token without 201.
+    """
+    if issues_tokens(api, operation):
+        return True
+    body = operation.request_body
+    if operation.method != "post" or body is None or not sends_a_password(body.schema_):
+        return False
+    words = snake(f"{operation.path} {operation.operation_id}").split("_")
+    words += [a + b for a, b in itertools.pairwise(words)]  # "sign in", "log_in"
+    if _SIGN_UP_WORDS & set(words):
+        return False
+    answer = next((operation.response(s) for s in operation.success_statuses), None)
+    answers_token = answer is not None and issues_a_token(answer.schema_)
+    return bool(_SIGN_IN_WORDS & set(words)) or answers_token and "201" not in operation.success_statuses
 
 
 def _json_or_absent(operation: Operation) -> bool:

@@ -10,6 +10,8 @@ Credentials come from environment variables, never from the suite's files:
   the same names ending in _2              a second identity, for `second_client` (ownership checks);
                                            without them, a user the suite signs up through the API's
                                            public sign-up (SIGN_UP: made-up name and password)
+  (none)                                   `throwaway_client`: a user signed up anew for one test, which
+                                           is the one that changes or deletes its own account
   TESTOPS_BASE_URL                         overrides the base URL the suite was generated for
   TESTOPS_REQUEST_TIMEOUT                  seconds per request (default 5)
 """
@@ -27,6 +29,8 @@ from suite_settings import BASE_URL, SECURED, SECURITY_SCHEMES, SIGN_UP
 
 # Headers, query parameters and cookies that authenticate a client.
 Credentials = tuple[dict[str, str], dict[str, str], dict[str, str]]
+# Sign-up fields a user logs in with: a throwaway user gets its own values of them.
+_LOGIN_NAMES = ("username", "email", "login")
 
 
 class MissingCredentials(Exception):
@@ -122,11 +126,19 @@ def _credentials(base_url: str, timeout: float, identity: str = "") -> Credentia
     raise MissingCredentials(f"set {' or '.join(dict.fromkeys(wanted))}")
 
 
-def _signed_up(base_url: str, timeout: float, reason: str) -> Credentials:
-    """A second user made through the API's own sign-up (SIGN_UP) and logged in by its password flow."""
+def _signed_up(base_url: str, timeout: float, reason: str, *, fresh: bool = False) -> Credentials:
+    """A user made through the API's own sign-up (SIGN_UP) and logged in by its password flow.
+
+    The second user is the same in every run; a `fresh` one is new for the test that asks for it.
+    """
     if SIGN_UP is None:
         pytest.skip(reason)
     body = SIGN_UP["body"]
+    if fresh:
+        # The suite's helper beside this file; imported here, as only a fresh user needs it.
+        from unique import unique
+
+        body = {k: unique(v) if k in _LOGIN_NAMES and isinstance(v, str) else v for k, v in body.items()}
     sent = {"data": body} if SIGN_UP["form"] else {"json": body}
     grant = {
         "grant_type": "password",
@@ -179,6 +191,15 @@ def second_client(base_url: str, request_timeout: float) -> Iterator[httpx.Clien
         credentials = _credentials(base_url, request_timeout, identity="_2")
     except MissingCredentials as missing:
         credentials = _signed_up(base_url, request_timeout, f"a second identity is needed: {missing}")
+    with _client(base_url, request_timeout, credentials) as http:
+        yield http
+
+
+@pytest.fixture
+def throwaway_client(base_url: str, request_timeout: float) -> Iterator[httpx.Client]:
+    """A user signed up for this test alone: calls that change or delete one's own account run as it."""
+    reason = "changing or deleting one's own account needs a throwaway user, and the API has no sign-up"
+    credentials = _signed_up(base_url, request_timeout, reason, fresh=True)
     with _client(base_url, request_timeout, credentials) as http:
         yield http
 
