@@ -18,11 +18,14 @@ from typing import Any
 
 from rich.console import Console
 
-from bench import mutation, pipeline, schemathesis_compare, ui
+from bench import mutation, pipeline, robustness, schemathesis_compare, ui
 from bench.report import machine, write_results
 
-# In run order: the Schemathesis comparison reuses the mutation benchmark's results when both run.
-BENCHMARKS: dict[str, ModuleType] = {m.NAME: m for m in (pipeline, mutation, schemathesis_compare, ui)}
+# In run order: the Schemathesis comparison reuses the mutation benchmark's results when both run, and the
+# robustness benchmark reuses the Schemathesis runs.
+BENCHMARKS: dict[str, ModuleType] = {
+    m.NAME: m for m in (pipeline, mutation, schemathesis_compare, robustness, ui)
+}
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 
 

@@ -14,6 +14,9 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,6 +43,8 @@ QUICK_BUGGY = (
 QUICK_HARMLESS = (sample.Variant.EXTRA_HEADER, sample.Variant.REORDERED_KEYS)
 
 VariantKind = Literal["control", "buggy", "harmless"]
+# A sample API's `serve`: a variant in, the base URL of a fresh server of it for the duration.
+Serve = Callable[[Any], AbstractContextManager[str]]
 
 
 class VariantRun(BaseModel):
@@ -115,11 +120,17 @@ def run(*, quick: bool, work_dir: Path, earlier: dict[str, Any]) -> MutationBenc
     )
 
 
-def run_suite_against(suite: Path, variant: sample.Variant, kind: VariantKind) -> VariantRun:
-    """pytest in the suite folder against a fresh server of `variant`; failing test ids from junit."""
-    with tempfile.TemporaryDirectory(prefix="bench-junit-") as tmp, sample.serve(variant) as base_url:
+def run_suite_against(
+    suite: Path, variant: StrEnum, kind: VariantKind, *, serve: Serve = sample.serve,
+    token: str = sample.DEFAULT_TOKEN,
+) -> VariantRun:
+    """pytest in the suite folder against a fresh server of `variant`; failing test ids from junit.
+
+    `serve` and `token` name the sample API; the Task Tracker API unless told otherwise.
+    """
+    with tempfile.TemporaryDirectory(prefix="bench-junit-") as tmp, serve(variant) as base_url:
         junit = Path(tmp) / "junit.xml"
-        env = {**os.environ, "TESTOPS_BASE_URL": base_url, "TESTOPS_API_TOKEN": sample.DEFAULT_TOKEN,
+        env = {**os.environ, "TESTOPS_BASE_URL": base_url, "TESTOPS_API_TOKEN": token,
                "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
         env.pop("PYTEST_ADDOPTS", None)  # options of a pytest that runs the benchmark are not the suite's
         started = time.perf_counter()

@@ -150,7 +150,7 @@ def compare(ours: MutationBench, theirs: list[ToolRun], *, quick: bool, executab
     missed_by_them = buggy - set(caught_theirs)
     return Comparison(
         quick=quick,
-        schemathesis_version=_version(executable),
+        schemathesis_version=cli_version(executable),
         schemathesis_command=command("schemathesis", "BASE_URL", quick=quick),
         schemathesis=theirs,
         testops=our_runs,
@@ -169,7 +169,7 @@ def compare(ours: MutationBench, theirs: list[ToolRun], *, quick: bool, executab
     )
 
 
-def _version(executable: str) -> str:
+def cli_version(executable: str) -> str:
     completed = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=60,
                                check=False)
     return completed.stdout.strip().rsplit(" ", 1)[-1] or "unknown"
