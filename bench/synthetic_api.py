@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from bench.specs import LIST_LIMIT_MAX, ApiDef, FieldDef, ResourceDef
-from samples.loopback import JsonServiceHandler, LoopbackHTTPServer
+from samples.loopback import JsonServiceHandler, LoopbackHTTPServer, running
 
 DEFAULT_TOKEN = "bench-token"
 # created_at is CLOCK_BASE + id seconds, so bodies are reproducible run to run.
@@ -253,14 +253,5 @@ class _Server(LoopbackHTTPServer):
 @contextmanager
 def serve(api: ApiDef, *, token: str = DEFAULT_TOKEN, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve `api` on a free loopback port from a daemon thread; yield the base URL, shut down on exit."""
-    server = _Server((host, 0), SyntheticApi(api, token))
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True, name="synthetic-api"
-    )
-    thread.start()
-    try:
-        yield f"http://{host}:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with running(_Server((host, 0), SyntheticApi(api, token)), name="synthetic-api") as url:
+        yield url

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import socketserver
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -103,3 +105,31 @@ def reversed_keys(value: Any) -> Any:
     if isinstance(value, list):
         return [reversed_keys(item) for item in value]
     return value
+
+
+@contextmanager
+def running(server: LoopbackHTTPServer, *, name: str, path: str = "") -> Iterator[str]:
+    """Serve from a daemon thread and yield the base URL (`path` appended); shut down on exit."""
+    # shutdown() waits out one poll interval; keep it short, since benchmarks start a server per variant.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, name=name, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://{server.server_name}:{server.server_port}{path}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def serve_until_interrupted(server: LoopbackHTTPServer, *, title: str, path: str = "") -> None:
+    """Serve in the foreground until Ctrl-C, after printing the base URL and `title` on one line."""
+    # The first line is machine-readable on purpose: scripts started with --port 0 read the URL from it.
+    print(f"http://{server.server_name}:{server.server_port}{path} {title}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote
 
-from samples.loopback import JsonServiceHandler, LoopbackHTTPServer, reversed_keys
+from samples.loopback import (
+    JsonServiceHandler,
+    LoopbackHTTPServer,
+    reversed_keys,
+    running,
+    serve_until_interrupted,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SPEC_PATH = PACKAGE_DIR / "spec.yaml"
@@ -738,17 +744,8 @@ def serve(
 ) -> Iterator[str]:
     """Run the service on a daemon thread and yield its base URL (ending in /api); shut it down on exit."""
     server = make_server(variant, token=token, host=host, port=port)
-    # shutdown() waits out one poll interval; keep it short, since benchmarks start a server per variant.
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.01}, name=f"conduit-{variant}", daemon=True
-    )
-    thread.start()
-    try:
-        yield f"http://{host}:{server.server_port}{API_PREFIX}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with running(server, name=f"conduit-{variant}", path=API_PREFIX) as url:
+        yield url
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -763,16 +760,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     server = make_server(Variant(args.variant), token=args.token, host=args.host, port=args.port)
-    # The first line is machine-readable on purpose: scripts started with --port 0 read the URL from it.
-    print(
-        f"http://{args.host}:{server.server_port}{API_PREFIX} Conduit API, variant {args.variant}", flush=True
-    )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve_until_interrupted(server, title=f"Conduit API, variant {args.variant}", path=API_PREFIX)
 
 
 if __name__ == "__main__":
