@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -79,13 +79,14 @@ async def run_pipeline(
     out_dir: Path,
     kind: RequestKind = "api",
     base_url: str = "",
-    token: str = "",
+    credentials: Mapping[str, str] | None = None,
     options: RunOptions | None = None,
     browser: BrowserSession | None = None,
 ) -> PipelineRun:
     """Create the Request row, run recon → persistence without review, and time it end to end.
 
-    API: target is the spec, token the API's bearer token. UI: target is the page; a browser makes it warm.
+    API: target is the spec; `credentials` are the environment variables a user of the API exports for its
+    suite (TESTOPS_API_TOKEN, TESTOPS_API_KEY…). UI: target is the page; a browser makes it warm.
     """
     settings = Settings(data_dir=data_dir, database_url="")
     migrate(settings.sqlalchemy_url)
@@ -102,7 +103,7 @@ async def run_pipeline(
     context = Context.for_run(settings, run_options, browser=browser)
     events: list[NodeEvent] = []
     quiet_checkpoint_warnings()
-    with environment(TESTOPS_API_TOKEN=token):
+    with environment(**(credentials or {})):
         started = time.perf_counter()
         async with open_checkpointer(settings) as saver:
             outcome = await run_request(

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
@@ -90,7 +90,7 @@ def run(*, quick: bool, work_dir: Path, earlier: dict[str, Any]) -> MutationBenc
     with sample.serve() as base_url:
         result = asyncio.run(run_pipeline(target=str(sample.SPEC_PATH), base_url=base_url,
                                           requirements=sample.load_requirements(), data_dir=root / "data",
-                                          out_dir=root / "suite", token=sample.DEFAULT_TOKEN))
+                                          out_dir=root / "suite", credentials=sample.SUITE_ENVIRONMENT))
     summary = result.summary
     if result.status != "completed" or summary is None:
         raise RuntimeError(f"the pipeline did not complete on the correct service: {result.status}")
@@ -122,15 +122,15 @@ def run(*, quick: bool, work_dir: Path, earlier: dict[str, Any]) -> MutationBenc
 
 def run_suite_against(
     suite: Path, variant: StrEnum, kind: VariantKind, *, serve: Serve = sample.serve,
-    token: str = sample.DEFAULT_TOKEN,
+    credentials: Mapping[str, str] = sample.SUITE_ENVIRONMENT,
 ) -> VariantRun:
     """pytest in the suite folder against a fresh server of `variant`; failing test ids from junit.
 
-    `serve` and `token` name the sample API; the Task Tracker API unless told otherwise.
+    `serve` and `credentials` name the sample API; the Task Tracker API unless told otherwise.
     """
     with tempfile.TemporaryDirectory(prefix="bench-junit-") as tmp, serve(variant) as base_url:
         junit = Path(tmp) / "junit.xml"
-        env = {**os.environ, "TESTOPS_BASE_URL": base_url, "TESTOPS_API_TOKEN": token,
+        env = {**os.environ, "TESTOPS_BASE_URL": base_url, **credentials,
                "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
         env.pop("PYTEST_ADDOPTS", None)  # options of a pytest that runs the benchmark are not the suite's
         started = time.perf_counter()

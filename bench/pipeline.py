@@ -69,7 +69,7 @@ def _run_size(operations: int, root: Path, options: RunOptions) -> SizeResult:
     with serve(api) as base_url, PeakRssMonitor() as monitor:
         result = asyncio.run(run_pipeline(target=str(spec), base_url=base_url, requirements=[],
                                           data_dir=root / "data", out_dir=root / "suite",
-                                          token=DEFAULT_TOKEN, options=options))
+                                          credentials={"TESTOPS_API_TOKEN": DEFAULT_TOKEN}, options=options))
     nodes = result.node_seconds()
     summary = result.summary
     busy = nodes.get("generation", 0.0) + nodes.get("validation", 0.0)

@@ -13,7 +13,7 @@ import importlib
 import importlib.util
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -47,7 +47,15 @@ GAP_POINTS = 10.0
 # Without a quick list of its own, a target's quick run takes its first few variants of each kind.
 QUICK_BUGGY_COUNT = 2
 QUICK_HARMLESS_COUNT = 1
-_INTERFACE = ("SPEC_PATH", "Variant", "BUGGY_VARIANTS", "HARMLESS_VARIANTS", "serve", "load_requirements")
+_INTERFACE = (
+    "SPEC_PATH",
+    "Variant",
+    "BUGGY_VARIANTS",
+    "HARMLESS_VARIANTS",
+    "SUITE_ENVIRONMENT",
+    "serve",
+    "load_requirements",
+)
 
 
 class SampleApi(Protocol):
@@ -57,6 +65,7 @@ class SampleApi(Protocol):
     Variant: type[StrEnum]
     BUGGY_VARIANTS: tuple[StrEnum, ...]
     HARMLESS_VARIANTS: tuple[StrEnum, ...]
+    SUITE_ENVIRONMENT: Mapping[str, str]
 
     def serve(self, variant: Any = ...) -> AbstractContextManager[str]: ...
 
@@ -288,17 +297,17 @@ def measure_row(
 ) -> RowResult:
     """Generate the row's suite against the correct service, then run it against each variant in turn."""
     folder = root / target.name / row
-    token = str(getattr(api, "DEFAULT_TOKEN", ""))
+    credentials = api.SUITE_ENVIRONMENT
     # Offline generator whatever the shell says: the figures must not depend on an LLM endpoint.
     offline = environment(OPENAI_BASE_URL="", TESTOPS_OPENAI_BASE_URL="")
     with offline, api.serve(api.Variant("correct")) as url:
-        run = asyncio.run(run_pipeline(target=str(api.SPEC_PATH), base_url=url, token=token,
+        run = asyncio.run(run_pipeline(target=str(api.SPEC_PATH), base_url=url, credentials=credentials,
                                        requirements=[t.text for t in texts], data_dir=folder / "data",
                                        out_dir=folder / "suite"))  # fmt: skip
     completed = run.status == "completed"
     tests, coverage = delivered_tests(folder / "data", run.request_id) if completed else ([], {})
     plan = variant_plan(target, api, quick=quick)
-    runs = [mutation.run_suite_against(Path(run.out_dir), v, kind, serve=api.serve, token=token)
+    runs = [mutation.run_suite_against(Path(run.out_dir), v, kind, serve=api.serve, credentials=credentials)
             for v, kind in plan] if tests else []  # fmt: skip
     failed = {r.variant: set(r.failed_tests) for r in runs}
     # A test red on the correct variant too tells no bug apart: it catches nothing, it is a false alarm.

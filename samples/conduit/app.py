@@ -74,6 +74,13 @@ SECOND_TOKEN = _jwt(2, SECOND_USER["username"])
 # What a client puts in the Authorization header: the apiKey scheme's whole value, prefix included.
 DEFAULT_API_KEY = f"Token {DEFAULT_TOKEN}"
 SECOND_API_KEY = f"Token {SECOND_TOKEN}"
+# What a user of this API exports for its suite: jake's key and login; jane's key, a second identity.
+SUITE_ENVIRONMENT = {
+    "TESTOPS_API_KEY": DEFAULT_API_KEY,
+    "TESTOPS_API_KEY_2": SECOND_API_KEY,
+    "TESTOPS_API_USERNAME": DEMO_USER["email"],
+    "TESTOPS_API_PASSWORD": DEMO_USER["password"],
+}
 
 
 class Variant(StrEnum):

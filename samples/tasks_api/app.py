@@ -36,6 +36,8 @@ SPEC_PATH = PACKAGE_DIR / "spec.yaml"
 REQUIREMENTS_PATH = PACKAGE_DIR / "requirements.txt"
 
 DEFAULT_TOKEN = "demo-token"
+# What a user of this API exports for its generated suite.
+SUITE_ENVIRONMENT = {"TESTOPS_API_TOKEN": DEFAULT_TOKEN}
 TASK_STATUSES = ("open", "in_progress", "done")
 # Timestamps are CLOCK_BASE + id seconds, so two runs of the same scenario produce identical bodies.
 CLOCK_BASE = datetime(2024, 1, 1, tzinfo=UTC)
