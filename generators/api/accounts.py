@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from generators.api.data import credential_kind, is_valid, names_a_key, valid_value, with_unique_values
 
 # The sign-up the suite's conftest makes users with: the planner must send the password those users get.
+from generators.api.offline import TOKEN_FIELDS, account_fields
 from generators.api.offline import _sign_up_settings as sign_up_settings
 from generators.api.planner import _success, authenticates, feature_of, issues_tokens, snake
 from vocabulary.api_model import ApiModel, JsonSchema, Operation
@@ -35,8 +36,6 @@ _NEW_WORDS = frozenset({"new", "confirm", "confirmation", "repeat", "repeated", 
 _CURRENT_WORDS = frozenset({"current", "old", "existing", "previous"})
 # Natural keys a creation is refused twice for; any key word counts where a 409 Conflict is documented.
 _STRICT_KEYS = frozenset({"email", "username", "login", "slug", "handle"})
-# Token fields of a login answer, in order of preference (OAuth2 requires `access_token`).
-_TOKEN_FIELDS = ("access_token", "accessToken", "token", "id_token", "jwt")
 _WRONG_PASSWORD = "testops-wrong-password-0000"
 _SESSION_END = frozenset({"logout", "signout"})
 
@@ -62,8 +61,9 @@ def _is_current_password(name: str, schema: Any, operation: Operation) -> bool:
 
 
 def _body_properties(operation: Operation) -> dict[str, Any]:
+    """The body's fields, or those inside its one object envelope (`{"user": {...}}`)."""
     body = operation.request_body
-    return body.schema_.get("properties", {}) if body else {}
+    return account_fields(body.schema_)[1] if body else {}
 
 
 def changes_own_account(operation: Operation) -> bool:
@@ -104,17 +104,23 @@ def _own_account_safe(planner: Planner, scenario: Scenario) -> Scenario:
         assert operation is not None
         reason = (
             f"{operation.method.upper()} {operation.path} changes or deletes the caller's own account: it is"
-            " never run with your credentials, and the spec has no public sign-up with an OAuth2 password"
-            " login to make a throwaway user for it"
+            " never run with your credentials, and the spec has no public sign-up that gives a new user a"
+            " token (by an OAuth2 password login or in its answer) to make a throwaway user for it"
         )
         return scenario.model_copy(update={"skip_reason": scenario.skip_reason or reason})
-    password = sign_up["body"][sign_up["password"]]
+    password = _account_value(sign_up, sign_up["body"], sign_up["password"])
     steps = []
     for step in scenario.steps:
         if step in risky:
             step, password = _as_throwaway(planner, step, password)
         steps.append(step)
     return scenario.model_copy(update={"steps": steps})
+
+
+def _account_value(sign_up: dict[str, Any], body: Any, field: str) -> Any:
+    """A field of a sign-up body (its login name, its password), inside its envelope if it has one."""
+    fields = body.get(sign_up["envelope"], {}) if sign_up["envelope"] else body
+    return fields.get(field)
 
 
 def _changes(api: ApiModel, operation_id: str) -> bool:
@@ -235,7 +241,7 @@ def account_scenarios(planner: Planner) -> list[Scenario]:
 def _token_field(api: ApiModel, operation: Operation) -> str | None:
     """The token field of the login answer: one its schema names, else OAuth2's `access_token`."""
     properties = _answer(operation).get("properties", {})
-    found = next((name for name in _TOKEN_FIELDS if name in properties), None)
+    found = next((name for name in TOKEN_FIELDS if name in properties), None)
     return found or ("access_token" if issues_tokens(api, operation) else None)
 
 
@@ -247,7 +253,8 @@ def _login(planner: Planner, operation: Operation) -> list[Scenario]:
     sign_up = sign_up_settings(api)
     creator = _sign_up_operation(api)
     body = _login_form(planner, operation)
-    properties = _body_properties(operation)
+    # The login form is built at the body's top: an enveloped one is not (yet) logged in with.
+    properties = operation.request_body.schema_.get("properties", {}) if operation.request_body else {}
     user_field = next((n for n in ("username", "email", "login") if n in properties), None)
     secret_field = next((n for n, p in properties.items() if _is_password(n, p)), None)
     if body is None or user_field is None or secret_field is None:
@@ -269,7 +276,11 @@ def _login(planner: Planner, operation: Operation) -> list[Scenario]:
     else:
         account = with_unique_values(creator.request_body.schema_, planner.body_for(creator))
         prelude, who = [_creation(planner, creator, account, "Sign up a new user")], "a new user"
-        login_name, password = account[sign_up["username"]], account[sign_up["password"]]
+        # The login may name the user by another field than the sign-up's first (an email, not a name).
+        login_name = _account_value(sign_up, account, user_field)
+        if login_name is None:
+            login_name = _account_value(sign_up, account, sign_up["username"])
+        password = _account_value(sign_up, account, sign_up["password"])
     good = {**body, user_field: login_name, secret_field: password}
     token = _token_field(api, operation)
     granted = _success(operation)

@@ -22,9 +22,10 @@ _CURSOR_NAMES = {"cursor", "after", "before", "pagetoken", "nexttoken", "continu
 # Array properties that hold a page's items, in order of preference when a body has several arrays.
 _ITEM_ARRAYS = ("items", "data", "results", "records", "content", "entries", "elements")
 # Integer properties counting every matching item (not only this page's), and objects that may hold one.
-_TOTAL_NAMES = {
-    "total", "totalcount", "totalitems", "totalelements", "totalresults", "totalrecords", "totalsize"
-}  # fmt: skip
+_TOTAL_NAMES = (
+    "total", "totalcount", "totalitems", "totalelements", "totalresults", "totalrecords", "totalsize",
+    "totalhits", "totalentries", "totalrows",
+)  # fmt: skip
 _META_OBJECTS = {"meta", "pagination", "paging", "page", "pageinfo"}
 
 
@@ -108,7 +109,7 @@ def list_shape(operation: Operation) -> ListShape | str:
         operation_id=operation.operation_id,
         items_pointer=pointer,
         item_schema=item_schema,
-        total_pointer=_total(schema) if pointer else None,
+        total_pointer=_total(schema, pointer.lstrip("/")) if pointer else None,
     )
     return _with_paging(shape, [p for p in operation.parameters if p.location == "query"])
 
@@ -130,14 +131,22 @@ def _items(schema: JsonSchema) -> tuple[str, JsonSchema] | str:
     return f"/{preferred}", arrays[preferred].get("items", {})
 
 
-def _total(schema: JsonSchema) -> str | None:
-    properties = schema.get("properties", {})
-    for name, prop in properties.items():
-        if _norm(name) in _TOTAL_NAMES and isinstance(prop, dict) and _is_integer(prop):
-            return f"/{name}"
-    for name, prop in properties.items():
+def _total(schema: JsonSchema, items: str | None) -> str | None:
+    """Where the total of all matching items is: beside the items array, or in a paging object.
+
+    A lone `count` counts everything only beside the items; in a paging object it may be the page's.
+    """
+    properties = {
+        _norm(name): name for name, prop in schema.get("properties", {}).items()
+        if isinstance(prop, dict) and _is_integer(prop)
+    }  # fmt: skip
+    names = [*_TOTAL_NAMES, *([f"{_norm(items)}count", "count"] if items else [])]
+    found = next((properties[name] for name in names if name in properties), None)
+    if found:
+        return f"/{found}"
+    for name, prop in schema.get("properties", {}).items():
         if _norm(name) in _META_OBJECTS and isinstance(prop, dict):
-            inner = _total(prop)
+            inner = _total(prop, None)
             if inner:
                 return f"/{name}{inner}"
     return None
@@ -183,3 +192,29 @@ def filter_values(parameter: Parameter, field_schema: JsonSchema) -> list[Any] |
         "only enum and boolean filters are checked; whether other filters match exactly, by prefix or "
         "by substring is not documented"
     )
+
+
+def array_field(parameter: Parameter, fields: dict[str, Any]) -> str | None:
+    """The array item field a singular filter names: `tag` → `tags`, `tagList`; `category` → `categories`."""
+    name = _norm(parameter.name)
+    plurals = {name + "s", name + "es", *([name[:-1] + "ies"] if name.endswith("y") else [])}
+    for field, schema in fields.items():
+        norm = _norm(field)
+        if not isinstance(schema, dict) or "array" not in types_of(schema):
+            continue
+        if any(norm == stem + tail for stem in (name, *plurals) for tail in ("", "list", "set", "array")):
+            return field
+    return None
+
+
+def membership_values(parameter: Parameter, element_schema: JsonSchema) -> tuple[str, str] | str:
+    """A value to filter an array field by, and one no matching rule (exact, prefix, substring) confuses."""
+    if "string" not in types_of(parameter.schema_) or "string" not in types_of(element_schema):
+        return "only string filters of arrays of strings are checked"
+    if any(key in element_schema or key in parameter.schema_ for key in ("enum", "pattern", "format")):
+        return "its values are constrained (enum, pattern or format) beyond what this check makes up"
+    wanted = parameter.example if isinstance(parameter.example, str) and parameter.example else "alpha"
+    other = next((o for o in ("omega", "zulu") if o not in wanted.lower() and wanted.lower() not in o), None)
+    if other is None:
+        return f"no second value is safely unlike {wanted!r}"
+    return wanted, other

@@ -20,7 +20,7 @@ from generators.api.data import (
     valid_value,
     with_unique_values,
 )
-from generators.api.planner import Planner, authenticates, issues_tokens, snake
+from generators.api.planner import Planner, authenticates, snake
 from generators.api.requirements import Uncovered, plan_requirement
 from generators.base import GeneratedSuite
 from vocabulary.api_model import ApiModel, Operation, SecurityScheme
@@ -31,6 +31,8 @@ REQUIREMENTS_MODULE = "test_requirements.py"
 # Request timeout (s) a repaired test gets after timing out with the suite default, then ×3 per repair.
 _REPAIRED_TIMEOUT_S = 15.0
 _SECOND_USER_VARIANT = 7
+# Token fields of a sign-up answer, in order of preference.
+TOKEN_FIELDS = ("access_token", "accessToken", "token", "id_token", "jwt")
 _SIGN_UP_TYPES = ("application/json", "application/x-www-form-urlencoded")
 _STATIC_FILES = ("conftest.py", "support.py", "unique.py")
 _PYTEST_INI = (
@@ -172,28 +174,64 @@ def _flow_settings(scheme: SecurityScheme, api: ApiModel) -> dict[str, dict[str,
 
 
 def _sign_up_settings(api: ApiModel) -> dict[str, Any] | None:
-    """A public POST whose body names a new user and a password, and the OAuth2 password flow to log in."""
+    """A public POST whose body names a new user and a password, and how its users get a token.
+
+    By the OAuth2 password flow; else from the sign-up's own answer (`token`) when an apiKey or bearer
+    scheme sends it (`credential`: where, and the value's prefix; None for the configured key's).
+    """
     flows = [flow for scheme in api.security_schemes for flow in _flow_settings(scheme, api).items()]
     login = next((settings for kind, settings in flows if kind == "password"), None)
-    for op in api.operations if login else []:
+    credential = None if login else _token_credential(api)
+    for op in api.operations if login or credential else []:
         body = op.request_body
         media_type = body.content_type.split(";")[0].strip() if body else ""
-        public = op.method == "post" and not op.security and "{" not in op.path and not issues_tokens(api, op)
+        public = op.method == "post" and not op.security and "{" not in op.path and not authenticates(api, op)
         if body is None or not public or media_type not in _SIGN_UP_TYPES:
             continue
-        properties = body.schema_.get("properties", {})
+        envelope, properties = account_fields(body.schema_)
         secret = [n for n, p in properties.items() if n == "password" or p.get("format") == "password"]
         user = [n for n in ("username", "email", "login") if n in properties]
-        if secret and user:
+        token = None if login else _answered_token(op)
+        if secret and user and (login or token):
             return {
                 "path": op.path,
                 "form": media_type != "application/json",
                 # A variant of its own, so that it is not the user the sign-up's own tests make.
                 "body": valid_value(body.schema_, variant=_SECOND_USER_VARIANT),
+                "envelope": envelope,
                 "username": user[0],
                 "password": secret[0],
                 "flow": login,
+                "token": token,
+                "credential": credential if token else None,
             }
+    return None
+
+
+def account_fields(schema: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The body's fields, or those of its one object envelope (`{"user": {...}}`) and the envelope's name."""
+    properties = schema.get("properties", {})
+    objects = [n for n, p in properties.items() if isinstance(p, dict) and "properties" in p]
+    if len(properties) == 1 and len(objects) == 1:
+        return objects[0], properties[objects[0]]["properties"]
+    return "", properties
+
+
+def _answered_token(operation: Operation) -> str | None:
+    """The JSON pointer of the token a sign-up answers with, at its top or in its envelope."""
+    response = next((operation.response(s) for s in operation.success_statuses), None)
+    envelope, properties = account_fields((response.schema_ or {}) if response else {})
+    name = next((n for n in TOKEN_FIELDS if n in properties), None)
+    return None if name is None else f"/{envelope}/{name}" if envelope else f"/{name}"
+
+
+def _token_credential(api: ApiModel) -> dict[str, Any] | None:
+    """Where a token goes: a bearer Authorization header, or an apiKey (prefix left to the configured key)."""
+    for scheme in api.security_schemes:
+        if scheme.type == "http" and (scheme.scheme or "").lower() == "bearer":
+            return {"in": "header", "name": "Authorization", "prefix": "Bearer "}
+        if scheme.type == "apiKey" and scheme.location and scheme.parameter_name:
+            return {"in": scheme.location, "name": scheme.parameter_name, "prefix": None}
     return None
 
 

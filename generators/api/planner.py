@@ -17,7 +17,14 @@ from generators.api.data import (
     sends_a_password,
     valid_value,
 )
-from generators.api.listing import ListShape, filter_values, list_shape, types_of
+from generators.api.listing import (
+    ListShape,
+    array_field,
+    filter_values,
+    list_shape,
+    membership_values,
+    types_of,
+)
 from generators.api.resources import (
     Resource,
     find_resources,
@@ -26,7 +33,7 @@ from generators.api.resources import (
     path_parameters,
     resource_of,
 )
-from vocabulary.api_model import ApiModel, JsonSchema, Operation, RequestBody, SecurityScheme
+from vocabulary.api_model import ApiModel, JsonSchema, Operation, Parameter, RequestBody, SecurityScheme
 from vocabulary.claims import Cleanup, Expectation, FieldCheck, Ref, Scenario, SkippedOracle, Step
 
 # Large enough to be unknown on any real service, small enough for 32-bit integer ids.
@@ -750,7 +757,7 @@ class Planner:
         )  # fmt: skip
 
     def filters(self, resource: Resource) -> list[Scenario]:
-        """A filter named after an item field returns only items with that value, never the others."""
+        """A filter named after an item field (or an array field holding its values) lists only matches."""
         creator = self.api.operation(resource.create or "")
         list_op = self.api.operation(resource.list or "")
         if creator is None or list_op is None or creator.request_body is None:
@@ -758,66 +765,68 @@ class Planner:
         shape = list_shape(list_op)
         if isinstance(shape, str):
             return []
-        create_schema = creator.request_body.schema_
         fields = shape.item_schema.get("properties", {})
         scenarios = []
         for parameter in list_op.parameters:
-            if parameter.location != "query" or parameter.name not in fields:
+            if parameter.location != "query" or parameter.name in shape.paging_params() or parameter.required:
                 continue
-            if parameter.name in shape.paging_params() or parameter.required:
+            field = parameter.name if parameter.name in fields else array_field(parameter, fields)
+            if field is None:
                 continue
-            oracle = f"filter by {parameter.name}"
-            writable = create_schema.get("properties", {}).get(parameter.name)
-            if not isinstance(writable, dict) or writable.get("readOnly"):
-                self.skip(list_op.operation_id, oracle, f"creation cannot set {parameter.name}")
-                continue
-            values = filter_values(parameter, writable)
-            if isinstance(values, str):
-                self.skip(list_op.operation_id, oracle, values)
-                continue
-            base = self.body_for(creator)
-            bodies = (
-                [{**base, parameter.name: value} for value in values[:2]] if isinstance(base, dict) else []
-            )
-            if not bodies or not all(is_valid(create_schema, body) for body in bodies):
-                self.skip(list_op.operation_id, oracle, "no valid creation body carries those values")
-                continue
-            found = self._list_of(resource, oracle)
-            seeds = self._seeds(resource, bodies, "seed") if found else None
-            if found is None or seeds is None:
-                continue
-            _, _, key = found
-            wanted, pointer = values[0], f"/{parameter.name}"
-            checks = [
-                FieldCheck(pointer="", op="all==", item_pointer=pointer, value=wanted),
-                FieldCheck(
-                    pointer="",
-                    op="has_item",
-                    item_pointer=key,
-                    value=Ref(step="seed_1", pointer=resource.id_pointer),
-                ),
-                FieldCheck(
-                    pointer="",
-                    op="lacks_item",
-                    item_pointer=key,
-                    value=Ref(step="seed_2", pointer=resource.id_pointer),
-                ),
-            ]
-            step = self._list_step(
-                list_op, shape, key, seeds[-1].path_params, f"List with {parameter.name}={wanted!r}",
-                shape.largest_limit(), {parameter.name: wanted}, checks,
-            )  # fmt: skip
-            scenarios.append(
-                self._scenario(
-                    list_op,
-                    f"filters_by_{snake(parameter.name)}",
-                    f"GET {list_op.path}?{parameter.name}={wanted} returns only the items it matches",
-                    "lifecycle",
-                    [*seeds, step],
-                    [(list_op.operation_id, list_op.success_statuses[0])],
-                )  # fmt: skip
-            )
+            holds = "array" in types_of(fields[field])
+            scenario = self._filter(resource, creator, list_op, shape, parameter, field, holds)
+            if scenario is not None:
+                scenarios.append(scenario)
         return scenarios
+
+    def _filter(
+        self, resource: Resource, creator: Operation, list_op: Operation, shape: ListShape,
+        parameter: Parameter, field: str, holds: bool,
+    ) -> Scenario | None:  # fmt: skip
+        """Seed one item the filter matches and one it does not; the filtered list has the first only.
+
+        `holds`: the field is an array, and the filter matches the items whose array holds the value.
+        """
+        oracle = f"filter by {parameter.name}"
+        create_schema = creator.request_body.schema_ if creator.request_body else {}
+        envelope, writable = _writable(create_schema, field)
+        if envelope is None or not isinstance(writable, dict) or writable.get("readOnly"):
+            self.skip(list_op.operation_id, oracle, f"creation cannot set {field}")
+            return None
+        if holds:
+            pair = membership_values(parameter, writable.get("items", {}))
+            values: list[Any] | str = pair if isinstance(pair, str) else [[pair[0]], [pair[1]]]
+        else:
+            values = filter_values(parameter, writable)
+        if isinstance(values, str):
+            self.skip(list_op.operation_id, oracle, values)
+            return None
+        base = self.body_for(creator)
+        bodies = [_with_field(base, envelope, field, value) for value in values[:2]]
+        if not all(body is not None and is_valid(create_schema, body) for body in bodies):
+            self.skip(list_op.operation_id, oracle, "no valid creation body carries those values")
+            return None
+        found = self._list_of(resource, oracle)
+        seeds = self._seeds(resource, bodies, "seed") if found else None
+        if found is None or seeds is None:
+            return None
+        _, _, key = found
+        wanted = values[0][0] if holds else values[0]
+        checks = [] if holds else [FieldCheck(pointer="", op="all==", item_pointer=f"/{field}", value=wanted)]
+        checks += [
+            FieldCheck(pointer="", op=op, item_pointer=key, value=Ref(step=seed, pointer=resource.id_pointer))
+            for op, seed in (("has_item", "seed_1"), ("lacks_item", "seed_2"))
+        ]
+        step = self._list_step(
+            list_op, shape, key, seeds[-1].path_params, f"List with {parameter.name}={wanted!r}",
+            shape.largest_limit(), {parameter.name: wanted}, checks,
+        )  # fmt: skip
+        says = f"whose {field} holds it" if holds else "it matches"
+        return self._scenario(
+            list_op, f"filters_by_{snake(parameter.name)}",
+            f"GET {list_op.path}?{parameter.name}={wanted} returns only the items {says}",
+            "lifecycle", [*seeds, step], [(list_op.operation_id, list_op.success_statuses[0])],
+        )  # fmt: skip
 
     def refused_updates(self, resource: Resource) -> list[Scenario]:
         """An update the server refuses (one invalid value) leaves every field it could change as it was."""
@@ -901,6 +910,28 @@ class Planner:
                 expect=Expectation(statuses=[200], schema_of=(read_op.operation_id, "200"), fields=[check]),
             ),
         ]
+
+
+def _writable(schema: JsonSchema, field: str) -> tuple[str | None, Any]:
+    """Where a creation body sets `field`: at its top ("") or inside its one object envelope (`article`)."""
+    properties = schema.get("properties", {})
+    if field in properties:
+        return "", properties[field]
+    objects = {n: p for n, p in properties.items() if isinstance(p, dict) and "properties" in p}
+    if len(properties) == 1 and len(objects) == 1:
+        name, inner = next(iter(objects.items()))
+        if field in inner["properties"]:
+            return name, inner["properties"][field]
+    return None, None
+
+
+def _with_field(body: Any, envelope: str, field: str, value: Any) -> dict[str, Any] | None:
+    """The body with `field` set to `value`, inside its envelope when it has one."""
+    inner = body.get(envelope) if envelope and isinstance(body, dict) else body
+    if not isinstance(body, dict) or not isinstance(inner, dict):
+        return None
+    changed = {**inner, field: value}
+    return {**body, envelope: changed} if envelope else changed
 
 
 def _simple_change(schema: JsonSchema) -> tuple[str, Any] | None:

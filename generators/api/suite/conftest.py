@@ -9,7 +9,9 @@ Credentials come from environment variables, never from the suite's files:
   TESTOPS_API_KEY                          apiKey schemes (header, query or cookie)
   the same names ending in _2              a second identity, for `second_client` (ownership checks);
                                            without them, a user the suite signs up through the API's
-                                           public sign-up (SIGN_UP: made-up name and password)
+                                           public sign-up (SIGN_UP: made-up name and password; the
+                                           token its answer carries goes with TESTOPS_API_KEY's prefix
+                                           when the spec does not say)
   (none)                                   `throwaway_client`: a user signed up anew for one test, which
                                            is the one that changes or deletes its own account
   TESTOPS_BASE_URL                         overrides the base URL the suite was generated for
@@ -127,33 +129,70 @@ def _credentials(base_url: str, timeout: float, identity: str = "") -> Credentia
 
 
 def _signed_up(base_url: str, timeout: float, reason: str, *, fresh: bool = False) -> Credentials:
-    """A user made through the API's own sign-up (SIGN_UP) and logged in by its password flow.
+    """A user made through the API's own sign-up (SIGN_UP), with the token its password flow or answer gives.
 
-    The second user is the same in every run; a `fresh` one is new for the test that asks for it.
+    By a password flow the second user is the same in every run; otherwise, and when `fresh`, each user is
+    new (a sign-up answers a token only once per account).
     """
     if SIGN_UP is None:
         pytest.skip(reason)
-    body = SIGN_UP["body"]
-    if fresh:
+    envelope = SIGN_UP["envelope"]
+    account = SIGN_UP["body"][envelope] if envelope else SIGN_UP["body"]
+    if fresh or SIGN_UP["token"]:
         # The suite's helper beside this file; imported here, as only a fresh user needs it.
         from unique import unique
 
-        body = {k: unique(v) if k in _LOGIN_NAMES and isinstance(v, str) else v for k, v in body.items()}
+        step = None if fresh else 2  # the second user differs from a throwaway of the same test
+        account = {
+            k: unique(v, step=step) if k in _LOGIN_NAMES and isinstance(v, str) else v
+            for k, v in account.items()
+        }
+    body = {**SIGN_UP["body"], envelope: account} if envelope else account
     sent = {"data": body} if SIGN_UP["form"] else {"json": body}
-    grant = {
-        "grant_type": "password",
-        "username": body[SIGN_UP["username"]],
-        "password": body[SIGN_UP["password"]],
-    }
     try:
+        response = httpx.post(f"{base_url}{SIGN_UP['path']}", **sent, timeout=timeout)
+        if SIGN_UP["token"]:
+            return _answered_credentials(response, SIGN_UP["token"], SIGN_UP["credential"])
         # Its answer does not matter: a user an earlier run signed up logs in just as well.
-        httpx.post(f"{base_url}{SIGN_UP['path']}", **sent, timeout=timeout)
+        grant = {
+            "grant_type": "password",
+            "username": account[SIGN_UP["username"]],
+            "password": account[SIGN_UP["password"]],
+        }
         token = _oauth_token(
             SIGN_UP["flow"], {**grant, **_oauth_client("_2", shared=True)}, base_url, timeout
         )
     except (httpx.HTTPError, MissingCredentials) as error:
         pytest.skip(f"{reason}; signing one up at {SIGN_UP['path']} did not work: {error}")
     return {"Authorization": f"Bearer {token}"}, {}, {}
+
+
+def _answered_credentials(response: httpx.Response, pointer: str, credential: dict[str, Any]) -> Credentials:
+    """Credentials from the token a sign-up answered, sent where the scheme says, with its prefix.
+
+    A prefix the spec leaves open is the configured TESTOPS_API_KEY's (`Token` of `Token abc`).
+    """
+    try:
+        token: Any = response.json() if response.is_success else None
+    except ValueError:
+        token = None
+    for part in pointer.strip("/").split("/"):
+        token = token.get(part) if isinstance(token, dict) else None
+    if not isinstance(token, str) or not token:
+        raise MissingCredentials(f"it answered {response.status_code} without a token at {pointer}")
+    prefix = credential["prefix"]
+    if prefix is None:
+        configured = _secret("KEY", "")
+        if configured is None:
+            raise MissingCredentials(
+                "the spec does not say how its token is sent (a prefix such as `Token `?), and no"
+                " TESTOPS_API_KEY is set to show it"
+            )
+        scheme, space, _ = configured.strip().partition(" ")
+        prefix = f"{scheme} " if space else ""
+    parts: Credentials = ({}, {}, {})
+    parts[{"header": 0, "query": 1, "cookie": 2}[credential["in"]]][credential["name"]] = prefix + token
+    return parts
 
 
 def _client(base_url: str, timeout: float, credentials: Credentials) -> httpx.Client:
