@@ -8,7 +8,7 @@ from string import Template
 from generators.base import GeneratedSuite
 from generators.ui.baseline import plan_baseline
 from generators.ui.codegen import choices_in, render, spelled
-from generators.ui.page_facts import PageFacts
+from generators.ui.page_facts import PageFacts, snake
 from generators.ui.requirements import Uncovered, known_values, plan_requirement
 from generators.ui.scenario import Scenario
 from vocabulary.artefacts import GeneratedTest, Requirement, RequirementCoverage, ValidationResult, Verdict
@@ -17,9 +17,9 @@ from vocabulary.page_model import PageModel
 _STATIC_FILES = ("conftest.py",)
 
 
-def modules_for(facts: PageFacts) -> tuple[str, str]:
-    """The requirement module and the baseline module of a page."""
-    return f"test_{facts.slug}_requirements.py", f"test_{facts.slug}_baseline.py"
+def module_for(facts: PageFacts) -> str:
+    """The page's one test module, named after its feature ("test_sign_in.py"), else after its path."""
+    return f"test_{snake(facts.feature, 30) or facts.slug}.py"
 
 
 class OfflineUiGenerator:
@@ -62,20 +62,24 @@ class OfflineUiGenerator:
     ) -> tuple[list[Scenario], list[RequirementCoverage]]:
         facts = PageFacts(page)
         known = known_values(requirements)
-        requirement_module, baseline_module = modules_for(facts)
+        module = module_for(facts)
         scenarios: list[Scenario] = []
         coverage: list[RequirementCoverage] = []
         for requirement in requirements:
-            planned = plan_requirement(requirement, facts, known, module=requirement_module)
+            planned = plan_requirement(requirement, facts, known, module=module)
             if isinstance(planned, Uncovered):
                 coverage.append(RequirementCoverage.of(requirement, reason=planned.reason))
                 continue
-            planned.name = _unique(planned.name, [s.name for s in scenarios if s.module == planned.module])
+            planned.name = _unique(planned.name, [s.name for s in scenarios])
             scenarios.append(planned)
             coverage.append(
                 RequirementCoverage.of(requirement, test_ids=[f"{planned.module}::{planned.name}"])
             )
-        return scenarios + plan_baseline(facts, baseline_module), coverage
+        for baseline in plan_baseline(facts, module):
+            # requirement tests keep their names, so coverage's test ids stay true
+            baseline.name = _unique(baseline.name, [s.name for s in scenarios])
+            scenarios.append(baseline)
+        return scenarios, coverage
 
 
 def _unique(name: str, taken: list[str]) -> str:

@@ -13,7 +13,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from vocabulary.page_model import Button, InputField, Interaction, Link, LocatorCandidate, PageModel, Select
+from vocabulary.page_model import (
+    Button,
+    InputField,
+    Interaction,
+    Link,
+    LocatorCandidate,
+    ObservedElement,
+    PageModel,
+    Select,
+)
 
 Control = InputField | Button | Link | Select
 _TEXT_TYPES = ("text", "email", "search", "tel", "url", "password", "number", "")
@@ -24,6 +33,10 @@ _TITLE_SEPARATORS = re.compile(r"\s+[—–|·-]\s+")
 _ARIA_LINE = re.compile(r'^(?P<indent>\s*)- (?P<role>[\w-]+)(?: "(?P<name>(?:[^"\\]|\\.)*)")?(?P<rest>.*)$')
 _OUTSIDE_CONTENT = {"navigation", "banner", "contentinfo"}
 _DELETE_WORDS = re.compile(r"^(?:delete|remove|trash|discard|×|✕|x)$", re.IGNORECASE)
+# a position in a CSS path recon wrote for one item; without it the selector finds every item of the list
+_NTH = re.compile(r":nth-(?:of-type|child)\(\d+\)$")
+# steps that only add an item or point at it: what a per-item delete needs, unlike "complete, then clear"
+_REACHING = {"fill", "press", "click", "hover"}
 
 
 def words(text: str) -> list[str]:
@@ -75,8 +88,12 @@ class Collection:
     name: str
     item_texts: tuple[str, ...]
     lists_on_page: int
+    # a list recon saw fill only after an entry was added: the CSS path of its items
+    selector: str = ""
 
     def options(self) -> tuple[str, ...]:
+        if self.selector:
+            return (f"page.locator({_json(self.selector)})",)
         named = f'page.get_by_role("list", name={_json(self.name)}).get_by_role("listitem")'
         if not self.name:
             return ('page.get_by_role("listitem")',)
@@ -106,6 +123,23 @@ class Entry:
 
     field: InputField
     submit: Button | None
+
+
+@dataclass(frozen=True)
+class DeleteControl:
+    """How an item's delete control is found inside the item, and whether the item must be hovered first."""
+
+    locator: LocatorCandidate
+    hover: bool = False
+
+
+@dataclass(frozen=True)
+class EditControl:
+    """How an item is edited in place: what is double-clicked, the field that appears, the key that saves."""
+
+    opener: LocatorCandidate
+    editor: LocatorCandidate
+    commit: str
 
 
 class PageFacts:
@@ -153,13 +187,23 @@ class PageFacts:
                 current[1][-1] = match["rest"].lstrip(":").strip()
             ancestors.append((indent, role))
         if not found:
-            return None
+            return self._observed_collection()
         hinted = {singular(w) for w in words(hint)}
         name, items = max(
             found,
             key=lambda f: (bool(hinted & {singular(w) for w in words(f[0])}), len(f[1]), -found.index(f)),
         )
         return Collection(name=name, item_texts=tuple(items), lists_on_page=len(found))
+
+    def _observed_collection(self) -> Collection | None:
+        """The list an entry was seen to add its item to, when the page as loaded shows no list at all."""
+        for interaction in self.page.interactions:
+            item = _added_item(interaction)
+            if item is not None and item.locator is not None and item.locator.strategy == "css":
+                return Collection(
+                    name="", item_texts=(), lists_on_page=1, selector=_NTH.sub("", item.locator.value)
+                )
+        return None
 
     def find(self, text_words: str, *, kinds: Sequence[type] = (), exact_text: str = "") -> Control | None:
         """The control best named by these words (or exactly this text), of the given kinds."""
@@ -223,7 +267,12 @@ class PageFacts:
         return (boxes or named or [None])[0]
 
     def entry(self) -> Entry | None:
-        """Where the page takes new entries: a form with one text field, sent by an add-like button."""
+        """Where the page takes new entries: as recon saw one added, else a form with an Add-like button."""
+        for seen in self.page.entries:
+            field = self.page.element(seen.input_key)
+            button = self.page.element(seen.button_key) if seen.button_key and seen.adds_on_button else None
+            if isinstance(field, InputField) and (isinstance(button, Button) or seen.adds_on_enter):
+                return Entry(field, button if isinstance(button, Button) else None)
         for form in self.page.forms:
             fields = [
                 i
@@ -248,16 +297,69 @@ class PageFacts:
         named = [s for s in offering if hint and set(words(hint)) & set(words(f"{s.label} {s.name}"))]
         return (named or offering or [None])[0]
 
-    def delete_control(self) -> LocatorCandidate | None:
-        """How an item's delete button is found inside the item: from the page, or from what recon clicked."""
+    def delete_control(self) -> DeleteControl | None:
+        """An item's delete control: the click recon saw remove a list item, else a button worded Delete."""
+        removing = [
+            i
+            for i in self.page.interactions
+            if i.action == "click"
+            and i.locator is not None
+            and i.url_after == i.url_before  # a filter link hides items and moves the URL; a delete does not
+            and all(s.action in _REACHING for s in i.path)
+            and any(_own_item(i, e) for e in i.disappeared_elements)
+        ]
+        if removing:
+            # fewest steps first: a per-item control, not one clearing what an earlier step marked
+            seen = min(removing, key=lambda i: i.level)
+            locator = _unscoped(seen.locator)
+            return DeleteControl(locator, hover=bool(seen.path) and seen.path[-1].action == "hover")
         for button in self.page.buttons:
             if _DELETE_WORDS.match(button.text.strip()):
-                return LocatorCandidate(
-                    strategy="role", role="button", name=button.text, value="button", exact=True
+                return DeleteControl(
+                    LocatorCandidate(
+                        strategy="role", role="button", name=button.text, value="button", exact=True
+                    )
                 )
+        return None
+
+    def complete_control(self) -> LocatorCandidate | None:
+        """An item's own checkbox whose click recon saw change the page (the item's state, a counter)."""
         for interaction in self.page.interactions:
-            if _clicked_delete(interaction) and interaction.locator is not None:
-                return interaction.locator.model_copy(update={"container_role": None, "container_text": None})
+            locator = interaction.locator
+            if (
+                interaction.action in ("check", "click")
+                and locator is not None
+                and locator.role == "checkbox"
+                and locator.container_role
+                and interaction.changed
+            ):
+                return _unscoped(locator)
+        return None
+
+    def edit_control(self) -> EditControl | None:
+        """The double-click recon saw open a field inside an item, and the key it saw save the edit."""
+        commit = next(
+            (
+                i.pressed
+                for i in self.page.interactions
+                if i.action == "press"
+                and i.pressed
+                and any(s.action == "dblclick" for s in i.path)
+                and any(e.kind == "item" for e in i.appeared_elements)
+            ),
+            None,
+        )
+        for interaction in self.page.interactions:
+            editor = next(
+                (
+                    e.locator
+                    for e in interaction.appeared_elements
+                    if e.kind == "control" and e.role == "textbox" and e.locator is not None
+                ),
+                None,
+            )
+            if interaction.action == "dblclick" and interaction.locator and editor and commit:
+                return EditControl(_unscoped(interaction.locator), _unscoped(editor), commit)
         return None
 
     def filters_live(self, field: InputField) -> bool:
@@ -309,9 +411,27 @@ def _hint(field: InputField) -> str:
     return f"{field.name} {field.label} {field.placeholder} {field.accessible_name}"
 
 
-def _clicked_delete(interaction: Interaction) -> bool:
-    found = re.search(r'button "([^"]*)"', interaction.target)
-    return interaction.action == "click" and found is not None and bool(_DELETE_WORDS.match(found.group(1)))
+def _unscoped(locator: LocatorCandidate) -> LocatorCandidate:
+    """The locator without the item recon found it in, to be used inside whichever item a test picks."""
+    return locator.model_copy(update={"container_role": None, "container_text": None})
+
+
+def _own_item(interaction: Interaction, gone: ObservedElement) -> bool:
+    """Whether what disappeared is the item the click acted in: the one holding it, or its path added."""
+    if gone.kind != "item":
+        return False
+    locator = interaction.locator
+    if locator is not None and locator.container_role and locator.container_text == gone.name:
+        return True
+    return any(s.action == "fill" and s.value == gone.name for s in interaction.path)
+
+
+def _added_item(interaction: Interaction) -> ObservedElement | None:
+    """The list item an entry's Enter or button click made appear, the one holding the typed text."""
+    typed = {s.value for s in interaction.path if s.action == "fill" and s.value}
+    if interaction.action not in ("press", "click", "submit") or not typed:
+        return None
+    return next((e for e in interaction.appeared_elements if e.kind == "item" and e.name in typed), None)
 
 
 def unique_var(base: str, taken: Iterable[str], suffix: str) -> str:

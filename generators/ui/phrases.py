@@ -66,6 +66,21 @@ class Delete:
 
 
 @dataclass(frozen=True)
+class Complete:
+    """Mark one entry done (its checkbox): the one with this text, or any."""
+
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Rename:
+    """Change one entry's text in place, to `new`: the entry with `text`, or any."""
+
+    new: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
 class Choose:
     option: str
     hint: str = ""
@@ -109,7 +124,22 @@ class Submit:
     """Send the form that was being filled in (or the page's only form)."""
 
 
-Action = Login | Search | Add | Delete | Choose | Click | Fill | Press | SetChecked | GoBack | Open | Submit
+Action = (
+    Login
+    | Search
+    | Add
+    | Delete
+    | Complete
+    | Rename
+    | Choose
+    | Click
+    | Fill
+    | Press
+    | SetChecked
+    | GoBack
+    | Open
+    | Submit
+)
 
 
 # --- what must be seen afterwards -------------------------------------------------------------------------
@@ -298,9 +328,30 @@ def _add(match: re.Match[str], text: QuotedText) -> Action:
     return Add(texts=tuple(text.quotes[int(s)] for s in slots), count=len(slots))
 
 
-@_action(rf"\b(?:delet(?:e|es|ing)|remov(?:e|es|ing))\s+(?:(?:an?|the|one|any)\s+)?(?:{_SLOT}|{_NOUN})")
+@_action(
+    rf"\b(?:delet(?:e|es|ing)|remov(?:e|es|ing))\s+(?:(?:(?:an?|the|one|any)\s+)?(?:{_SLOT}|{_NOUN})"
+    r"|(?:an?|one|any)\s+[\w-]+)"  # "a chore", "one booking": any one of the items, whatever they are called
+)
 def _delete(match: re.Match[str], text: QuotedText) -> Action:
     return Delete(text.quotes[int(match[1])] if match[1] else "")
+
+
+_ONE = rf"(?:(?:an?|the|one|any)\s+)?(?:{_SLOT}|[\w-]+)"
+
+
+@_action(rf"\b(?:complet(?:e|es|ing)|finish(?:es|ing)?|(?:check|tick)(?:s|ing)?\s+off)\s+{_ONE}")
+def _complete(match: re.Match[str], text: QuotedText) -> Action:
+    return Complete(text.quotes[int(match[1])] if match[1] else "")
+
+
+@_action(rf"\bmark(?:s|ing)?\s+{_ONE}\s+as\s+(?:done|complete|completed|finished)\b")
+def _mark_done(match: re.Match[str], text: QuotedText) -> Action:
+    return Complete(text.quotes[int(match[1])] if match[1] else "")
+
+
+@_action(rf"\b(?:edit(?:s|ing)?|renam(?:e|es|ing)|chang(?:e|es|ing))\s+{_ONE}\s+(?:to|into)\s+{_SLOT}")
+def _rename(match: re.Match[str], text: QuotedText) -> Action:
+    return Rename(new=text.quotes[int(match[2])], text=text.quotes[int(match[1])] if match[1] else "")
 
 
 @_action(rf"\b(?:choos(?:e|es|ing)|select(?:s|ing)?|pick(?:s|ing)?)\s+(?:the\s+)?(?P<hint>[\w ]*?)\s*{_SLOT}")
@@ -522,6 +573,41 @@ def _subject(fragment: str, text: QuotedText) -> Subject | None:
     return Subject(words=words, kind=kind, quoted=quoted, qualifier=(match["qualifier"] or "").strip())
 
 
+# Verbs that usually start an outcome, with the forms of them the recognizers above accept.
+_OUTCOME_VERBS = {
+    "show": '"shows <text>", "shows it", "shows 3 items", "shows only …", "shows an error"',
+    "display": '"displays <text>", "displays it", "displays 3 items", "displays only …"',
+    "remove": '"removes it", "removes them"',
+    "delete": '"deletes it", "deletes them"',
+    "open": '"opens /<path>", "opens the … page", "opens its own page"',
+    "contain": '"contains <text>", "contains it"',
+    "become": '"becomes disabled/enabled/checked/unchecked/hidden/visible/empty"',
+    "stay": '"stays disabled/enabled until …", "stays hidden/visible/…"',
+    "remain": '"remains disabled/enabled/checked/unchecked/hidden/visible/empty"',
+    "mark": "",
+    "update": "",
+}
+# where an outcome is announced when no verb of ours starts it: "Then …", "… → …", "… should …"
+_OUTCOME_MARK = re.compile(r"\bthen\b|→|->|\b(?:should|must)\b(?:\s+be\b)?", re.IGNORECASE)
+_OUTCOME_VERB = re.compile(rf"\b(?P<stem>{'|'.join(_OUTCOME_VERBS)})(?:s|es|ed|ing)?\b", re.IGNORECASE)
+
+
+def _unread_outcome(text: QuotedText) -> str:
+    """Why no outcome was read: the words that look like one, and the forms of that verb understood."""
+    found = _OUTCOME_VERB.search(text.text)
+    if found is None:
+        mark = _OUTCOME_MARK.search(text.text)
+        words = text.unmask(" ".join(text.text[mark.end() :].split()[:6])) if mark else ""
+        if not words:
+            return "no words in it say what a user should see happen afterwards"
+        return f'"{words}" is not an outcome the generator understands'
+    clause = re.split(r"[,;]|\b(?:and|then|after|when|once)\b", text.text[found.start() :])[0]
+    phrase = text.unmask(" ".join(clause.split()[:6]))
+    forms = _OUTCOME_VERBS[found["stem"].lower()]
+    understood = f"; the forms of it that are understood: {forms}" if forms else ""
+    return f'"{phrase}" is not an outcome the generator understands{understood}'
+
+
 def read(requirement: str) -> Reading:
     """The requirement's actions, subject and outcome, or a Reading whose `unread` says why not."""
     text = mask(requirement)
@@ -529,7 +615,7 @@ def read(requirement: str) -> Reading:
     if split is None:
         if SUBJECTIVE.search(text.text):
             return Reading(unread="it names a subjective quality, not something a user can see happen")
-        return Reading(unread="no observable outcome (shows, is disabled, opens, removes…) was recognised")
+        return Reading(unread=_unread_outcome(text))
     start, match, recognizer = split
     before = text.text[:start]
     # "… shows "3 items" after adding three items": the trailing clause happens first
@@ -547,7 +633,8 @@ def read(requirement: str) -> Reading:
     verb = re.match(r"\s*(\w+ing)\b", before)
     if verb and not read_actions(before, text) and verb[1].lower() not in _NOT_VERBS:
         # an action nobody recognised would silently be left out, and the test would check the wrong thing
-        return Reading(unread=f'"{verb[1]}" is not an action the generator can perform')
+        phrase = text.unmask(" ".join(before.split()[:4]))
+        return Reading(unread=f'"{phrase}" is not an action the generator can perform')
     subject = None if read_actions(before, text) else _subject(before, text)
     if isinstance(outcome, NotAdded) and re.search(r"\b(?:empty|blank)\b", before, re.IGNORECASE):
         actions, subject = [Add(empty=True), *actions], None

@@ -183,6 +183,10 @@ class _Builder:
                 self._add_entries(action)
             case p.Delete(text):
                 self._delete(text)
+            case p.Complete(text):
+                self._complete(text)
+            case p.Rename(new, text):
+                self._rename(new, text)
             case p.Choose(option, hint):
                 self._choose(option, hint)
             case p.Click(text, kind):
@@ -265,7 +269,10 @@ class _Builder:
     def _entry(self) -> tuple[str, Button | None]:
         entry = self.facts.entry()
         if entry is None:
-            raise Unplannable("the page has no form that adds entries (a text field with an Add-like button)")
+            raise Unplannable(
+                "recon saw no text field add a list item (on Enter or with its button), and no form has an "
+                "Add-like button"
+            )
         return self.declare(entry.field), entry.submit
 
     def _add_entries(self, action: p.Add, *, check_added: bool = False) -> None:
@@ -300,7 +307,9 @@ class _Builder:
         items_var, collection = self.items()
         control = self.facts.delete_control()
         if control is None:
-            raise Unplannable("recon found no Delete or Remove button on the items")
+            raise Unplannable(
+                "recon saw no click remove a list item, and no button is worded Delete or Remove"
+            )
         present = [t for t in collection.item_texts if t]
         if text and any(text.lower() in t.lower() for t in present):
             target, kept = text, [t for t in present if text.lower() not in t.lower()][:1]
@@ -311,11 +320,71 @@ class _Builder:
         else:
             target, kept = _short(present[0]), [_short(t) for t in present[1:2]]
         item = f"{items_var}.filter(has_text={lit(target)})"
-        options = tuple(c.to_python(item) for c in _loosening(control))
-        description = f'"{control.name or control.value}" of "{target}"'
+        options = tuple(c.to_python(item) for c in _loosening(control.locator))
+        description = (
+            f'"{control.locator.name}" of "{target}"'
+            if control.locator.name
+            else f'the delete control of "{target}"'
+        )
         button = self._add("delete_button", options, description, "", scope=items_var)
         self.deleted, self.kept = target, kept
-        self.step(f'Delete "{target}"', do(button, "click"))
+        # recon found the control only while the pointer was over the item
+        hover = [code(Use(items_var, f".filter(has_text={lit(target)}).hover()"))] if control.hover else []
+        self.step(f'Delete "{target}"', *hover, do(button, "click"))
+
+    def _rename(self, new: str, text: str) -> None:
+        items_var, _ = self.items()
+        control = self.facts.edit_control()
+        if control is None:
+            raise Unplannable("recon saw no double-click open a field inside a list item and a key save it")
+        target = self._one_item(text)
+        item = f"{items_var}.filter(has_text={lit(target)})"
+        # recon double-clicked its own item's text; this test's item has its own
+        opener = control.opener
+        if opener.strategy == "text":
+            opener = opener.model_copy(update={"value": target, "exact": True})
+        opener_var = self._add(
+            "item_text", (opener.to_python(item),), f'the text of "{target}"', "", scope=items_var
+        )
+        editor_var = self._add(
+            "edit_field",
+            (control.editor.to_python(item),),
+            f'the field editing "{target}"',
+            "",
+            scope=items_var,
+        )
+        self.added = [new if t == target else t for t in self.added]
+        self.step(
+            f"Rename {lit(target)} to {lit(new)}",
+            do(opener_var, "dblclick"),
+            do(editor_var, "fill", lit(new)),
+            do(editor_var, "press", lit(control.commit)),
+        )
+
+    def _one_item(self, text: str) -> str:
+        """The item an action on one entry acts on: the named one, the first shown, or one added now."""
+        _, collection = self.items()
+        present = [t for t in collection.item_texts if t]
+        if text and any(text.lower() in t.lower() for t in present):
+            return text
+        if text or not present:
+            # exactly one new entry, so a counter the requirement quotes counts only what the test made
+            target = text or made_up_entries(1, avoid=self.added)[0]
+            self._add_entries(p.Add(texts=(target,), count=1), check_added=True)
+            return target
+        return _short(present[0])
+
+    def _complete(self, text: str) -> None:
+        items_var, _ = self.items()
+        control = self.facts.complete_control()
+        if control is None:
+            raise Unplannable("recon saw no checkbox inside a list item change the page when clicked")
+        target = self._one_item(text)
+        item = f"{items_var}.filter(has_text={lit(target)})"
+        box = self._add(
+            "done_checkbox", (control.to_python(item),), f'the checkbox of "{target}"', "", scope=items_var
+        )
+        self.step(f'Mark "{target}" as done', do(box, "check"))
 
     def _choose(self, option: str, hint: str) -> None:
         select = self.facts.select_with(option, hint)
@@ -624,6 +693,8 @@ def _owner(link: Link) -> str:
 
 def _loosening(candidate: LocatorCandidate) -> list[LocatorCandidate]:
     """A candidate, then looser forms of it, for repair to walk: exact name, any name, its text."""
+    if candidate.strategy == "role" and not candidate.name:
+        return [candidate]  # no name to loosen, and a text locator would look for the word "button"
     exact = candidate.model_copy(update={"exact": True, "container_role": None, "container_text": None})
     loose = exact.model_copy(update={"exact": False})
     by_text = LocatorCandidate(strategy="text", value=candidate.name or candidate.value, exact=True)
