@@ -30,6 +30,7 @@ from samples.loopback import (
     running,
     serve_until_interrupted,
 )
+from tools.requirements_file import read_requirements_file
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SPEC_PATH = PACKAGE_DIR / "spec.yaml"
@@ -94,9 +95,8 @@ HARMLESS_VARIANTS: tuple[Variant, ...] = (
 
 
 def load_requirements() -> list[str]:
-    """The plain-language requirements, one per non-blank line of requirements.txt."""
-    lines = REQUIREMENTS_PATH.read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    """The requirements of requirements.txt, read as `testops --requirements-file` reads them."""
+    return read_requirements_file(REQUIREMENTS_PATH)
 
 
 # --- domain -------------------------------------------------------------------------------------------------
