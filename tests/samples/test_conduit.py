@@ -29,8 +29,8 @@ from samples.conduit.app import (
     load_requirements,
     serve,
 )
+from tests.samples.openapi_documents import assert_conforms, operations, pointer, validator, walk
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 EXPECTED_OPERATIONS = {
     ("/users/login", "post"): "Login",
     ("/users", "post"): "CreateUser",
@@ -87,52 +87,10 @@ def _anonymous(client: httpx.Client, method: str, path: str, **kwargs: Any) -> h
     return client.send(request)
 
 
-def _operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, item in spec["paths"].items():
-        for method, operation in item.items():
-            if method in HTTP_METHODS:
-                yield path, method, operation
 
 
-def _walk(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _walk(item)
 
 
-def _pointer(spec: dict[str, Any], ref: str) -> Any:
-    node: Any = spec
-    for part in ref.removeprefix("#/").split("/"):
-        node = node[part]
-    return node
-
-
-def _validator(spec: dict[str, Any], schema: dict[str, Any]) -> Draft202012Validator:
-    """A validator for `schema` whose local refs ("#/components/...") resolve inside the spec."""
-    root = {**schema, "components": spec["components"]}
-    return Draft202012Validator(root, format_checker=Draft202012Validator.FORMAT_CHECKER)
-
-
-def _documented(spec: dict[str, Any], path: str, method: str, status: int) -> dict[str, Any]:
-    response = spec["paths"][path][method]["responses"][str(status)]
-    return _pointer(spec, response["$ref"]) if "$ref" in response else response
-
-
-def _assert_conforms(
-    spec: dict[str, Any], path: str, method: str, status: int, response: httpx.Response
-) -> None:
-    """The response has the expected, documented status and a body valid against that response's schema."""
-    assert response.status_code == status, f"{method.upper()} {path}: {response.status_code} {response.text}"
-    content = _documented(spec, path, method, status).get("content")
-    if content is None:
-        assert response.content == b""
-        return
-    assert response.headers["Content-Type"] == "application/json"
-    _validator(spec, content["application/json"]["schema"]).validate(response.json())
 
 
 @pytest.fixture(scope="module")
@@ -167,22 +125,22 @@ def test_spec_header(spec: dict[str, Any]) -> None:
     assert "Token xxxxxx.yyyyyyy.zzzzzz" in scheme["description"]
 
 
-def test_spec_has_exactly_the_published_operations(spec: dict[str, Any]) -> None:
-    found = {(path, method): operation["operationId"] for path, method, operation in _operations(spec)}
+def test_spec_has_exactly_the_publishedoperations(spec: dict[str, Any]) -> None:
+    found = {(path, method): operation["operationId"] for path, method, operation in operations(spec)}
     assert found == EXPECTED_OPERATIONS
 
 
 def test_spec_authentication_per_operation(spec: dict[str, Any]) -> None:
-    security = {op["operationId"]: op.get("security", spec["security"]) for _, _, op in _operations(spec)}
+    security = {op["operationId"]: op.get("security", spec["security"]) for _, _, op in operations(spec)}
     assert {name for name, rule in security.items() if rule == []} == PUBLIC
     assert {name for name, rule in security.items() if rule == [{}, {"Token": []}]} == OPTIONAL_AUTH
 
 
 def test_every_ref_resolves(spec: dict[str, Any]) -> None:
-    refs = [node["$ref"] for node in _walk(spec) if "$ref" in node]
+    refs = [node["$ref"] for node in walk(spec) if "$ref" in node]
     assert len(refs) > 50
     for ref in refs:
-        assert _pointer(spec, ref) is not None
+        assert pointer(spec, ref) is not None
 
 
 def test_component_schemas_are_valid_json_schema(spec: dict[str, Any]) -> None:
@@ -192,9 +150,9 @@ def test_component_schemas_are_valid_json_schema(spec: dict[str, Any]) -> None:
 
 def test_examples_match_their_schemas(spec: dict[str, Any]) -> None:
     checked = 0
-    for node in _walk(spec):
+    for node in walk(spec):
         if "schema" in node and "example" in node:
-            _validator(spec, node["schema"]).validate(node["example"])
+            validator(spec, node["schema"]).validate(node["example"])
             checked += 1
     assert checked >= 12
 
@@ -279,7 +237,7 @@ def test_responses_conform_to_spec(spec: dict[str, Any], variant: Variant) -> No
         ]
         jacob.close()
         for path, method, status, response in exchanges:
-            _assert_conforms(spec, path, method, status, response)
+            assert_conforms(spec, path, method, status, response)
 
 
 def test_registration_and_login(client: httpx.Client) -> None:
