@@ -87,12 +87,6 @@ def _anonymous(client: httpx.Client, method: str, path: str, **kwargs: Any) -> h
     return client.send(request)
 
 
-
-
-
-
-
-
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
     return yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))

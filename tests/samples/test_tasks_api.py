@@ -65,12 +65,6 @@ def _create_task(client: httpx.Client, **fields: Any) -> httpx.Response:
     return client.post("/tasks", json={"title": "Write release notes", **fields})
 
 
-
-
-
-
-
-
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
     return yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
