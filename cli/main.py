@@ -27,6 +27,7 @@ from graph.runner import RunOutcome, open_request, run_request
 from graph.settings import Settings
 from graph.state import InputState
 from storage.engine import migrate, session_scope
+from storage.models import RequestStatus
 from storage.repository import get_request, list_requests, list_test_cases
 from tools.browser import BrowserConfig, BrowserSession
 from tools.errors import InputError, OutputDirError, UnknownRequestError
@@ -290,7 +291,7 @@ def generate_ui(
     _generate("ui", url, "", requirements, options, quiet, fail_under)
 
 
-def _stored_context(settings: Settings, request_id: str) -> tuple[Context, bool]:
+def _stored_context(settings: Settings, request_id: str) -> tuple[Context, bool, RequestStatus]:
     try:
         key = uuid.UUID(request_id)
     except ValueError:
@@ -300,7 +301,8 @@ def _stored_context(settings: Settings, request_id: str) -> tuple[Context, bool]
         if request is None:
             _fail(str(UnknownRequestError(f"no request {request_id}")))
         options = RunOptions.model_validate(request.options or {})
-    return Context.for_run(settings, options), options.review
+        status = request.status
+    return Context.for_run(settings, options), options.review, status
 
 
 @app.command()
@@ -311,7 +313,7 @@ def resume(
     """Continue a run that was stopped or killed, from its last checkpoint."""
     settings = Settings()
     migrate(settings.sqlalchemy_url)
-    context, review = _stored_context(settings, request_id)
+    context, review, _ = _stored_context(settings, request_id)
     started = time.perf_counter()
     outcome = _run(execute(settings, request_id, context))
     _finish(settings, request_id, context, outcome, review, started, fail_under)
@@ -320,14 +322,20 @@ def resume(
 @app.command("review")
 def review_command(
     request_id: Annotated[str, typer.Argument(help="A run waiting for review.")],
-    approve: Annotated[bool, typer.Option("--approve/--reject", help="Store the suite, or not.")] = True,
+    approve: Annotated[
+        bool | None, typer.Option("--approve/--reject", help="Store the suite, or not (one is required).")
+    ] = None,
     comment: Annotated[str, typer.Option(help="What the reviewer says.")] = "",
     fail_under: FailUnderOption = None,
 ) -> None:
     """Answer the review of a run that stopped for it, and let it finish."""
     settings = Settings()
     migrate(settings.sqlalchemy_url)
-    context, _ = _stored_context(settings, request_id)
+    if approve is None:  # storing a suite nobody approved is not a safe default
+        _fail("say --approve to store the suite or --reject to drop it")
+    context, _, status = _stored_context(settings, request_id)
+    if status in (RequestStatus.COMPLETED, RequestStatus.FAILED):
+        _fail(f"request {request_id} is {status.value}: it is not waiting for review")
     started = time.perf_counter()
     outcome = _run(execute(settings, request_id, context, resume={"approved": approve, "comment": comment}))
     _finish(settings, request_id, context, outcome, False, started, fail_under)
