@@ -6,7 +6,7 @@ import json
 import socketserver
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -133,3 +133,12 @@ def serve_until_interrupted(server: LoopbackHTTPServer, *, title: str, path: str
         pass
     finally:
         server.server_close()
+
+
+def serving(
+    service: JsonService, *, name: str = "json-service", path: str = ""
+) -> AbstractContextManager[str]:
+    """A JSON service on a free loopback port, from a daemon thread: `running` for a bare service object."""
+    server = LoopbackHTTPServer(("127.0.0.1", 0), JsonServiceHandler)
+    server.api = service  # type: ignore[attr-defined]  # what JsonServiceHandler dispatches to
+    return running(server, name=name, path=path)

@@ -10,7 +10,7 @@ import asyncio
 import json
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
@@ -23,7 +23,7 @@ from jsonschema import Draft202012Validator
 from generators.api.accounts import changes_own_account
 from generators.api.offline import OfflineApiGenerator
 from generators.api.requirements import plan_requirement
-from samples.loopback import JsonServiceHandler, LoopbackHTTPServer
+from samples.loopback import serving
 from tools.openapi import build_api_model, load_document
 from tools.runner import TestRun, run_suite, write_suite
 from vocabulary.api_model import ApiModel, Operation, Parameter, RequestBody
@@ -332,21 +332,11 @@ def suite(api: ApiModel, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     return directory, {test.name: test for test in generated.tests}
 
 
-def _served(service: RecipeService) -> Iterator[str]:
-    server = LoopbackHTTPServer(("127.0.0.1", 0), JsonServiceHandler)
-    server.api = service  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-
-
 def _run(
     service: RecipeService, directory: Path, tests: list[GeneratedTest] | None = None
 ) -> dict[str, TestRun]:
     env = {"TESTOPS_API_USERNAME": OWNER, "TESTOPS_API_PASSWORD": OWNER_PASSWORD}
-    for base_url in _served(service):
+    with serving(service) as base_url:
         env["TESTOPS_BASE_URL"] = base_url
         ids = [t.test_id for t in tests] if tests else None
         return asyncio.run(run_suite(directory, test_ids=ids, workers=1, timeout_s=60.0, env=env))

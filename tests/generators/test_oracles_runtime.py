@@ -6,9 +6,6 @@ import importlib.util
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -19,7 +16,7 @@ import httpx
 import pytest
 
 from generators.api.offline import OfflineApiGenerator
-from samples.loopback import JsonServiceHandler, LoopbackHTTPServer
+from samples.loopback import serving
 from samples.tasks_api import app as sample
 from tools.openapi import build_api_model, load_document
 from tools.runner import SUITE_PLUGINS, write_suite
@@ -54,19 +51,6 @@ class Greenhouse:
         end = offset + limit + (1 if self.bug == "inclusive_end" else 0)
         total = len(self.sensors) + (1 if self.bug == "total_off" else 0)
         return Reply(200, {"sensors": self.sensors[offset:end], "total": total})
-
-
-@contextmanager
-def serving(service: Greenhouse) -> Iterator[str]:
-    server = LoopbackHTTPServer(("127.0.0.1", 0), JsonServiceHandler)
-    server.api = service  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="module")

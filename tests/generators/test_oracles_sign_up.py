@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from generators.api.offline import OfflineApiGenerator
-from samples.loopback import JsonServiceHandler, LoopbackHTTPServer
+from samples.loopback import serving
 from tools.openapi import build_api_model
 from tools.runner import run_suite, write_suite
 
@@ -119,16 +117,6 @@ def _public(birder: dict[str, Any]) -> dict[str, Any]:
     return {k: birder[k] for k in ("username", "token", "motto")}
 
 
-def _served(service: BirdingLog) -> Iterator[str]:
-    server = LoopbackHTTPServer(("127.0.0.1", 0), JsonServiceHandler)
-    server.api = service  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-
-
 def test_own_account_updates_run_as_a_user_the_sign_up_answered_a_token_for(tmp_path: Path) -> None:
     api = build_api_model(SPEC, source="birding.json", base_url="http://127.0.0.1:1")
     generated = OfflineApiGenerator().generate(api, [])
@@ -136,7 +124,7 @@ def test_own_account_updates_run_as_a_user_the_sign_up_answered_a_token_for(tmp_
     assert own and "throwaway_client" in own[0].code
     write_suite(tmp_path, generated.tests, generated.support_files)
     service = BirdingLog()
-    for base_url in _served(service):
+    with serving(service) as base_url:
         env = {"TESTOPS_BASE_URL": base_url, "TESTOPS_API_KEY": f"Key {OWNER['token']}"}
         runs = asyncio.run(run_suite(tmp_path, test_ids=[own[0].test_id], workers=1, timeout_s=60.0, env=env))
         assert [r.outcome for r in runs.values()] == ["passed"], runs
