@@ -234,15 +234,17 @@ def _creation(
 def account_scenarios(planner: Planner) -> list[Scenario]:
     """Login oracles for the login operation and a refused second creation for each natural key."""
     scenarios = [s for op in planner.api.operations if not op.deprecated for s in _login(planner, op)]
-    scenarios += [s for op in _creators(planner) if (s := _duplicate_key(planner, op)) is not None]
+    scenarios += [s for op in _creators(planner) for s in _duplicate_keys(planner, op)]
     return account_aware(planner, scenarios)
 
 
-def _token_field(api: ApiModel, operation: Operation) -> str | None:
-    """The token field of the login answer: one its schema names, else OAuth2's `access_token`."""
-    properties = _answer(operation).get("properties", {})
+def _token_pointer(api: ApiModel, operation: Operation) -> str | None:
+    """Where the login answer has its token: a field its schema names (in its envelope), else OAuth2's."""
+    envelope, properties = account_fields(_answer(operation))
     found = next((name for name in TOKEN_FIELDS if name in properties), None)
-    return found or ("access_token" if issues_tokens(api, operation) else None)
+    if found:
+        return f"/{envelope}/{found}" if envelope else f"/{found}"
+    return "/access_token" if issues_tokens(api, operation) else None
 
 
 def _login(planner: Planner, operation: Operation) -> list[Scenario]:
@@ -252,16 +254,21 @@ def _login(planner: Planner, operation: Operation) -> list[Scenario]:
         return []
     sign_up = sign_up_settings(api)
     creator = _sign_up_operation(api)
-    body = _login_form(planner, operation)
-    # The login form is built at the body's top: an enveloped one is not (yet) logged in with.
-    properties = operation.request_body.schema_.get("properties", {}) if operation.request_body else {}
+    envelope, form = _login_form(planner, operation)
+    properties = _body_properties(operation)
     user_field = next((n for n in ("username", "email", "login") if n in properties), None)
     secret_field = next((n for n, p in properties.items() if _is_password(n, p)), None)
-    if body is None or user_field is None or secret_field is None:
+    if form is None or user_field is None or secret_field is None:
         planner.skip(operation.operation_id, "login", "its body names no login name and password")
         return []
+
+    def login_body(fields: dict[str, Any]) -> dict[str, Any]:
+        """The form with `fields` in it, inside the body's envelope if it has one."""
+        filled = {**form, **fields}
+        return {envelope: filled} if envelope else filled
+
     rejected = _refused_login(operation)
-    unknown = {**body, user_field: Unique(example=f"unknown-{body.get(user_field) or 'user'}")}
+    unknown = login_body({user_field: Unique(example=f"unknown-{form.get(user_field) or 'user'}")})
     unknown_step = Step(
         operation_id=operation.operation_id, title="Log in as a user nobody signed up", body=unknown,
         auth="none", expect=rejected,
@@ -281,16 +288,16 @@ def _login(planner: Planner, operation: Operation) -> list[Scenario]:
         if login_name is None:
             login_name = _account_value(sign_up, account, sign_up["username"])
         password = _account_value(sign_up, account, sign_up["password"])
-    good = {**body, user_field: login_name, secret_field: password}
-    token = _token_field(api, operation)
+    good = login_body({user_field: login_name, secret_field: password})
+    token = _token_pointer(api, operation)
     granted = _success(operation)
-    granted.fields = [FieldCheck(pointer=f"/{token}", op="exists")] if token else []
+    granted.fields = [FieldCheck(pointer=token, op="exists")] if token else []
     log_in = Step(operation_id=operation.operation_id, title=f"Log in as {who}", body=good, auth="none",
                   expect=granted)  # fmt: skip
     wrong_password = f"{password}-wrong" if isinstance(password, str) else _WRONG_PASSWORD
     wrong = Step(
         operation_id=operation.operation_id, title=f"Log in as {who} with a wrong password", auth="none",
-        body={**good, secret_field: wrong_password}, expect=rejected,
+        body=login_body({user_field: login_name, secret_field: wrong_password}), expect=rejected,
     )  # fmt: skip
     return [
         *scenarios,
@@ -299,16 +306,24 @@ def _login(planner: Planner, operation: Operation) -> list[Scenario]:
     ]
 
 
-def _login_form(planner: Planner, operation: Operation) -> dict[str, Any] | None:
-    """Its required fields only (a made-up scope or client may be refused), with OAuth2's password grant."""
+def _login_form(planner: Planner, operation: Operation) -> tuple[str, dict[str, Any] | None]:
+    """Its envelope ("" if none) and the required fields in it, with OAuth2's password grant.
+
+    Only the required ones: a made-up scope or client may be refused.
+    """
     body = planner.body_for(operation)
-    if not isinstance(body, dict) or operation.request_body is None:
-        return None
-    required = set(operation.request_body.schema_.get("required", []))
-    form = {name: value for name, value in body.items() if name in required}
-    if "grant_type" in _body_properties(operation):
+    if operation.request_body is None:
+        return "", None
+    schema = operation.request_body.schema_
+    envelope, properties = account_fields(schema)
+    fields = body.get(envelope) if envelope and isinstance(body, dict) else body
+    if not isinstance(fields, dict):
+        return envelope, None
+    required = set((schema["properties"][envelope] if envelope else schema).get("required", []))
+    form = {name: value for name, value in fields.items() if name in required}
+    if "grant_type" in properties:
         form["grant_type"] = "password"
-    return form
+    return envelope, form
 
 
 def _refused_login(operation: Operation) -> Expectation:
@@ -342,28 +357,55 @@ def _creators(planner: Planner) -> list[Operation]:
     return list({op.operation_id: op for op in operations}.values())
 
 
-def _duplicate_key(planner: Planner, creator: Operation) -> Scenario | None:
-    """Creating the same natural key (an email, a username, a slug) twice: the second is refused."""
+def _duplicate_keys(planner: Planner, creator: Operation) -> list[Scenario]:
+    """Creating the same natural key (an email, a username, a slug) twice: the second is refused.
+
+    A key that is one by its own name (`email`, `username`) is repeated alone, the other keys made anew,
+    so that a service checking only some of several keys is caught; others are repeated together.
+    """
     codes = [code for code in (400, 409, 422) if creator.response(str(code))]
     body = planner.body_for(creator)
     schema = creator.request_body.schema_ if creator.request_body else {}
-    if not codes or not isinstance(body, dict) or not is_valid(schema, body):
-        return None
+    envelope, properties = account_fields(schema)
+    fields = body.get(envelope) if envelope and isinstance(body, dict) else body
+    if not codes or not isinstance(fields, dict) or not is_valid(schema, body) or creator.path_parameters:
+        return []  # parents of a nested creation are the resource planner's to make
     conflict = 409 in codes
-    keys = [
-        name
-        for name, prop in schema.get("properties", {}).items()
-        if name in body and names_a_key(name, prop) and (conflict or _words(name)[-1:] == [name.lower()]
-                                                         and name.lower() in _STRICT_KEYS)
-    ]  # fmt: skip
-    if not keys or creator.path_parameters:
-        return None  # parents of a nested creation are the resource planner's to make
+    keys = [name for name, prop in properties.items()
+            if name in fields and names_a_key(name, prop) and (conflict or _is_strict_key(name))]  # fmt: skip
     # The same markers in both bodies: the suite makes one value of each for the two creations.
-    body = with_unique_values(schema, body)
+    marked = with_unique_values(schema, body)
+    alone = [name for name in keys if _is_strict_key(name)] if len(keys) > 1 else []
+    groups = [[name] for name in alone] if alone else [keys] if keys else []
+    return [
+        _duplicate(planner, creator, marked, group, _renewed(marked, envelope, set(keys) - set(group)))
+        for group in groups
+    ]
+
+
+def _renewed(body: Any, envelope: str, names: set[str]) -> Any:
+    """body with the second creation's own value (`step`) of the fields `names`: only the others repeat."""
+    fields = body.get(envelope) if envelope else body
+    renewed = {
+        name: value.model_copy(update={"step": 2}) if name in names and isinstance(value, Unique) else value
+        for name, value in fields.items()
+    }
+    return {**body, envelope: renewed} if envelope else renewed
+
+
+def _is_strict_key(name: str) -> bool:
+    """Whether a field is a natural key by its own name alone, one word: `email`, `username`, `slug`."""
+    return _words(name)[-1:] == [name.lower()] and name.lower() in _STRICT_KEYS
+
+
+def _duplicate(
+    planner: Planner, creator: Operation, first_body: Any, keys: list[str], again_body: Any
+) -> Scenario:
+    """A creation, then a second one repeating its `keys`, which is refused."""
     first = (
-        planner.create_step(creator, "first", {}, body)
+        planner.create_step(creator, "first", {}, first_body)
         if any(r.create == creator.operation_id for r in planner.resources)
-        else _creation(planner, creator, body, "Create the first one")
+        else _creation(planner, creator, first_body, "Create the first one")
     )
     first = first.model_copy(update={"title": f"Create one with a new {', '.join(keys)}"})
     # Any documented refusal but those of credentials, which the first creation was sent with too.
@@ -371,7 +413,7 @@ def _duplicate_key(planner: Planner, creator: Operation) -> Scenario | None:
                and int(r.status) not in (401, 403)]  # fmt: skip
     again = Step(
         operation_id=creator.operation_id, title=f"Create another with the same {', '.join(keys)}",
-        path_params=first.path_params, query=first.query, headers=first.headers, body=body,
+        path_params=first.path_params, query=first.query, headers=first.headers, body=again_body,
         expect=_refusal(creator, refused),
     )  # fmt: skip
     key_text = " and ".join(keys)
