@@ -238,9 +238,11 @@ class Planner:
             scenarios += [s for s in [*planned, *self.filters(resource)] if s is not None]
             if resource.create and not resource.delete:
                 self.skip(resource.create, "cleanup", "no DELETE documented: items the suite creates stay")
-        from generators.api.accounts import account_scenarios  # builds on this module
+        # Both build on this module.
+        from generators.api.accounts import account_scenarios
+        from generators.api.oracles_identity import identity_scenarios
 
-        return scenarios + account_scenarios(self)
+        return scenarios + account_scenarios(self) + identity_scenarios(self)
 
     def for_operation(self, operation: Operation, variant: int = 0) -> list[Scenario]:
         planned = [self.happy_path(operation, variant), self.boundaries(operation, variant)]
