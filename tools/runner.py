@@ -38,10 +38,12 @@ import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal, TypedDict, Unpack
+from typing import Literal, NamedTuple, TypedDict, Unpack
 
 from pydantic import BaseModel, ConfigDict
 
+from tools import containment
+from tools.containment import DEFAULT_LIMITS, Limits
 from vocabulary.artefacts import GeneratedTest, ValidationResult, Verdict
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
@@ -80,6 +82,7 @@ class RunOptions(TypedDict, total=False):
     timeout_s: float
     env: Mapping[str, str] | None
     extra_args: Sequence[str]
+    limits: Limits
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -270,10 +273,13 @@ async def run_suite(
     timeout_s: float = 30.0,
     env: Mapping[str, str] | None = None,
     extra_args: Sequence[str] = (),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> dict[str, TestRun]:
-    """Runs the suite, or only `test_ids` ("module.py::name"), in up to `workers` pytest processes.
+    """Runs the suite, or only `test_ids` ("module.py::name"), in up to `workers` contained pytest processes.
 
     Returns one run per test, in the order of `test_ids` (or of the files), whatever happened to the process.
+    Each process gets a copy of the suite in a sandbox (tools.containment); `env` adds to what it may see of
+    this process's environment.
     """
     directory = directory.resolve()
     planned = _plan(directory, test_ids)
@@ -283,9 +289,13 @@ async def run_suite(
             runs[test_id] = _error_run(test_id, f"module {module} does not exist")
     with tempfile.TemporaryDirectory(prefix="testops-run-") as tmp:
         run_dir = Path(tmp)
+        run_dir.chmod(0o755)  # the sandboxes' uids read the plugins from here
         (run_dir / f"{_PLUGIN}.py").write_text(_PLUGIN_SOURCE, encoding="utf-8")
+        (run_dir / f"{containment.PLUGIN}.py").write_text(containment.PLUGIN_SOURCE, encoding="utf-8")
+        options = _ShardOptions(select=test_ids is not None, timeout_s=timeout_s, env=env or {},
+                                extra_args=extra_args, limits=limits)  # fmt: skip
         shards = [
-            _run_shard(directory, run_dir, index, shard, test_ids is not None, timeout_s, env, extra_args)
+            _run_shard(directory, run_dir, index, shard, options)
             for index, shard in enumerate(_shard(planned, workers))
         ]
         for shard_runs in await asyncio.gather(*shards):
@@ -338,12 +348,10 @@ def _shard(planned: Mapping[str, list[str]], workers: int) -> list[dict[str, lis
 
 
 def _child_env(
-    run_dir: Path, env: Mapping[str, str] | None, timeout_s: float, select: Path | None
+    run_dir: Path, env: Mapping[str, str], timeout_s: float, select: Path | None
 ) -> dict[str, str]:
-    given = dict(env or {})
-    merged = {**os.environ, **given}
-    if "PYTEST_ADDOPTS" not in given:
-        merged.pop("PYTEST_ADDOPTS", None)  # options of whatever pytest launched us are not the suite's
+    # Neither the service's secrets nor the options of whatever pytest launched us are the suite's.
+    merged = containment.child_environment(os.environ, env)
     merged.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     merged["PYTHONPATH"] = os.pathsep.join(filter(None, [str(run_dir), merged.get("PYTHONPATH", "")]))
     merged["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -354,7 +362,7 @@ def _child_env(
 
 def _pytest_args(directory: Path, run_dir: Path, junit: Path, child_env: Mapping[str, str]) -> list[str]:
     args = [
-        f"--junitxml={junit}", "-p", "no:cacheprovider", "-p", _PLUGIN, "-q",
+        f"--junitxml={junit}", "-p", "no:cacheprovider", "-p", containment.PLUGIN, "-p", _PLUGIN, "-q",
         "-o", "console_output_style=classic", "--continue-on-collection-errors",
         f"--rootdir={directory}", f"--confcutdir={directory}",
     ]  # fmt: skip
@@ -369,52 +377,76 @@ def _pytest_args(directory: Path, run_dir: Path, junit: Path, child_env: Mapping
     return args
 
 
+class _ShardOptions(NamedTuple):
+    select: bool
+    timeout_s: float
+    env: Mapping[str, str]
+    extra_args: Sequence[str]
+    limits: Limits
+
+
 async def _run_shard(
-    directory: Path,
-    run_dir: Path,
-    index: int,
-    shard: Mapping[str, list[str]],
-    select: bool,
-    timeout_s: float,
-    env: Mapping[str, str] | None,
-    extra_args: Sequence[str],
+    directory: Path, run_dir: Path, index: int, shard: Mapping[str, list[str]], options: _ShardOptions
 ) -> dict[str, TestRun]:
-    """One pytest process over the shard's modules; every expected test gets a run, even if it never ran."""
+    """One contained pytest process over the shard's modules; every expected test gets a run."""
     expected = [test_id for ids in shard.values() for test_id in ids]
-    select_file = run_dir / f"select-{index}.json" if select else None
+    select_file = run_dir / f"select-{index}.json" if options.select else None
     if select_file:
         select_file.write_text(json.dumps(expected), encoding="utf-8")
-    junit, output = run_dir / f"junit-{index}.xml", run_dir / f"output-{index}.txt"
-    child_env = _child_env(run_dir, env, timeout_s, select_file)
-    args = [*_pytest_args(directory, run_dir, junit, child_env), *extra_args, *shard]
-    limit = timeout_s * max(1, len(expected)) + _SHARD_OVERHEAD_S
-    timed_out = False
-    with output.open("wb") as sink:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "pytest", *args, cwd=directory, env=child_env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=sink, stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so browsers it starts can be killed with it
-        )  # fmt: skip
-        try:
-            await asyncio.wait_for(process.wait(), limit)
-        except TimeoutError:
-            timed_out = True
-            await _stop(process)
-        except BaseException:
-            _kill(process)  # cancelled: leave nothing running behind us
-            raise
-    runs = _read_junit(junit, shard)
+    limit = options.timeout_s * max(1, len(expected)) + _SHARD_OVERHEAD_S
+    async with containment.sandbox(run_dir, f"shard-{index}", options.limits, cpu_s=limit) as box:
+        suite = box.adopt(directory)
+        junit, output = box.home / "junit.xml", run_dir / f"output-{index}.txt"
+        child_env = box.environment(_child_env(run_dir, options.env, options.timeout_s, select_file))
+        args = [*_pytest_args(suite, run_dir, junit, child_env), *options.extra_args, *shard]
+        timed_out = False
+        with output.open("wb") as sink:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "pytest", *args, cwd=suite, env=child_env, preexec_fn=box.preexec(),
+                stdin=asyncio.subprocess.DEVNULL, stdout=sink, stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so browsers it starts can be killed with it
+            )  # fmt: skip
+            try:
+                await asyncio.wait_for(process.wait(), limit)
+            except TimeoutError:
+                timed_out = True
+                await _stop(process)
+            except BaseException:
+                _kill(process)  # cancelled: leave nothing running behind us
+                raise
+            _kill(process)  # whatever its tests started and left running
+        runs = {
+            test_id: _naming_stored(run, suite, directory)
+            for test_id, run in _read_junit(junit, shard).items()
+        }
     if timed_out:
         reason = f"timed out: the pytest process ran over {limit:g}s and was stopped"
         return runs | {
             test_id: _error_run(test_id, reason, "TestTimeout") for test_id in expected if test_id not in runs
         }
     if not junit.is_file():
-        tail = _trim(output.read_text(encoding="utf-8", errors="replace").strip(), _MESSAGE_LIMIT, keep="end")
-        reason = f"pytest exited with code {process.returncode} before reporting: {tail}"
+        text = output.read_text(encoding="utf-8", errors="replace").replace(str(suite), str(directory))
+        tail = _trim(text.strip(), _MESSAGE_LIMIT, keep="end")
+        reason = f"pytest {_exit_status(process.returncode)} before reporting: {tail}"
     else:
         reason = "not run: pytest did not collect this test"
     return runs | {test_id: _error_run(test_id, reason) for test_id in expected if test_id not in runs}
+
+
+def _naming_stored(run: TestRun, copy: Path, stored: Path) -> TestRun:
+    """The run as if it had run in the stored suite: reports name its files, not the sandbox's copy."""
+    update = {"message": run.message.replace(str(copy), str(stored)),
+              "longrepr": run.longrepr.replace(str(copy), str(stored))}  # fmt: skip
+    return run.model_copy(update=update)
+
+
+def _exit_status(returncode: int | None) -> str:
+    """How the process ended; a signal by name, since a limit of the sandbox ends it with one."""
+    if returncode is not None and returncode < 0:
+        name = signal.Signals(-returncode).name
+        cause = {"SIGXCPU": " (its CPU time limit)", "SIGKILL": " (a limit, or the out-of-memory killer)"}
+        return f"was killed by {name}{cause.get(name, '')}"
+    return f"exited with code {returncode}"
 
 
 def _error_run(test_id: str, message: str, exception_type: str = "") -> TestRun:

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
 
+from samples.loopback import serving
+from samples.pages import serve_pages
 from tools.runner import TestRun, classify, render_module, run_suite, validate_suite, write_suite
 from vocabulary.artefacts import GeneratedTest, ValidationResult, Verdict
 
 IMPORTS = ("import allure",)
+UI_SUITE = Path(__file__).resolve().parents[2] / "generators" / "ui" / "suite"
 
 
 def _test(
@@ -52,9 +58,31 @@ def slow_server() -> Iterator[str]:
     server.server_close()
 
 
+@dataclass
+class Reply:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Counter:
+    """A target that numbers the calls it answers: its state outlives each contained pytest process."""
+
+    calls: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def handle(self, method: str, path: str, query: str, authorization: str | None, body: bytes) -> Reply:
+        return Reply(200, {"call": next(self.calls)})
+
+
 @pytest.fixture(scope="module")
-def suite(tmp_path_factory: pytest.TempPathFactory) -> list[GeneratedTest]:
-    counter = tmp_path_factory.mktemp("state") / "runs.txt"
+def counter_url() -> Iterator[str]:
+    with serving(Counter()) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def suite(counter_url: str) -> list[GeneratedTest]:
     api = "test_api.py"
     probe = 'assert os.environ["TESTOPS_PROBE"] == "on"'
     return [
@@ -70,12 +98,10 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> list[GeneratedTest]:
             "test_flaky.py",
             "test_alternates",
             f"""
-            counter = Path({str(counter)!r})
-            runs = int(counter.read_text()) + 1 if counter.exists() else 1
-            counter.write_text(str(runs))
+            runs = httpx.get({counter_url!r}).json()["call"]
             assert runs % 2 == 0, f"run {{runs}} is odd"
             """,
-            imports=(*IMPORTS, "from pathlib import Path"),
+            imports=(*IMPORTS, "import httpx"),
         ),
     ]
 
@@ -180,8 +206,12 @@ async def test_sharding_over_two_workers_gives_the_same_results_as_one(
     deterministic += [
         _test("test_more.py", "test_more", "assert 2 + 2 == 4"),
         # A generous test time limit here, so only httpx's own 0.3 s read timeout can end this one.
-        _test("test_more.py", "test_read_timeout", f'httpx.get("{slow_server}", timeout=0.3)',
-              imports=(*IMPORTS, "import httpx")),
+        _test(
+            "test_more.py",
+            "test_read_timeout",
+            f'httpx.get("{slow_server}", timeout=0.3)',
+            imports=(*IMPORTS, "import httpx"),
+        ),
     ]
     write_suite(tmp_path, [*deterministic, _test("test_more.py", "test_unselected", "1 / 0")], {})
     selected = [test.test_id for test in deterministic] + ["test_more.py::test_gone", "test_gone.py::test_x"]
@@ -202,6 +232,21 @@ async def test_sharding_over_two_workers_gives_the_same_results_as_one(
     assert timed_out.exception_bases[0] == "httpx.TimeoutException"
     assert classify(timed_out) is Verdict.BROKEN
     assert one["test_broken.py::test_fine"].exception_type == "SyntaxError"
+
+
+async def test_a_ui_suite_runs_chromium_inside_the_sandbox(tmp_path: Path) -> None:
+    """Chromium reserves far more address space than it uses: the sandbox's memory limit must let it run."""
+    heading = (
+        'page.goto(f"{base_url}/login")\nexpect(page.get_by_role("heading", level=1)).to_have_text("Sign in")'
+    )
+    test = _test("test_login.py", "test_heading", heading, params="page, base_url",
+                 imports=(*IMPORTS, "from playwright.sync_api import expect"))  # fmt: skip
+    write_suite(tmp_path, [test], {"conftest.py": (UI_SUITE / "conftest.py").read_text(encoding="utf-8")})
+
+    with serve_pages() as url:
+        [run] = (await run_suite(tmp_path, workers=1, timeout_s=30.0, env={"TESTOPS_BASE_URL": url})).values()
+
+    assert run.outcome == "passed", run.message
 
 
 # --- classifying -------------------------------------------------------------------------------------
