@@ -33,6 +33,20 @@ class Settings(BaseSettings):
     worker_lease_s: float = Field(default=15.0, gt=0)
     # Seconds between keep-alive comments on an idle event stream.
     sse_ping_s: float = Field(default=15.0, gt=0)
+    # Service mode: the browser origins (scheme://host[:port]) whose pages may call the API; none by default,
+    # so browsers refuse every cross-origin call. The environment gives them comma-separated.
+    cors_allow_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Service mode: what requests may target although it is loopback, private or link-local (host names,
+    # host:port, addresses, CIDRs); the environment gives them comma-separated.
+    target_allowlist: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # A pending request never queued (its server died between storing and queueing it) is queued by a
+    # worker's sweep, which runs every `enqueue_sweep_s` and leaves requests younger than
+    # `enqueue_grace_s` to the server still queueing them.
+    enqueue_sweep_s: float = Field(default=30.0, gt=0)
+    enqueue_grace_s: float = Field(default=60.0, gt=0)
+    # Seconds an `Idempotency-Key` reservation whose request was never made (its server died) blocks
+    # retries with that key, answering 409, before a retry may take it over.
+    idempotency_abandoned_s: float = Field(default=60.0, gt=0)
 
     openai_base_url: str = Field(
         default="", validation_alias=AliasChoices("OPENAI_BASE_URL", "TESTOPS_OPENAI_BASE_URL")
@@ -44,7 +58,7 @@ class Settings(BaseSettings):
 
     chromium_path: str = "/usr/bin/chromium"
 
-    @field_validator("api_keys", mode="before")
+    @field_validator("api_keys", "target_allowlist", "cors_allow_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -8,14 +8,18 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from graph.settings import Settings
 from server.errors import install_error_handlers
 from server.logs import logging_config
 from server.routers import events, health, requests, review, tests
+from server.routers.requests import REPLAYED_HEADER
 from server.service import open_service
 
 API_PREFIX = "/api/v1"
+# What a browser page on an allowed origin may send and read: the key travels in a header, never a cookie.
+CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"]
 
 
 class ConfigurationError(RuntimeError):
@@ -23,7 +27,8 @@ class ConfigurationError(RuntimeError):
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The service; refuses to start without API keys (there is no open mode)."""
+    """The service; refuses to start without API keys (there is no open mode), and answers no cross-origin
+    call from a browser unless `cors_allow_origins` names the page's origin."""
     settings = settings or Settings()
     if not settings.api_keys:
         raise ConfigurationError("no API keys: set TESTOPS_API_KEYS to one or more comma-separated keys")
@@ -45,6 +50,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    if settings.cors_allow_origins:
+        # Outermost, so refusals (401, 413, ...) carry the headers too and a page can read why.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=[REPLAYED_HEADER],
+        )
     app.include_router(health.router)
     for router in (requests.router, tests.router, events.router, review.router):
         app.include_router(router, prefix=API_PREFIX)

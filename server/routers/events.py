@@ -7,21 +7,28 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header
 from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
 from server.deps import RequestDep, ServiceDep, require_api_key
-from server.routers.responses import errors
+from server.routers.responses import json_errors
 from server.streaming import request_events
 
-router = APIRouter(prefix="/requests", tags=["events"], dependencies=[Depends(require_api_key)],
-                   responses=errors(401))
+# A Redis stream entry id, as the events carry them.
+EventId = Annotated[str, StringConstraints(pattern=r"^\d+-\d+$")]
+
+router = APIRouter(
+    prefix="/requests", tags=["events"], dependencies=[Depends(require_api_key)], responses=json_errors(401)
+)
 
 
-@router.get("/{request_id}/events", response_class=EventSourceResponse, responses=errors(404, 422))
+@router.get("/{request_id}/events", response_class=EventSourceResponse, responses=json_errors(404, 422))
 async def stream_events(
     request: RequestDep,
     service: ServiceDep,
+    # Absent means from the start; a header is never null, so the document says an id only.
     last_event_id: Annotated[
-        str | None, Header(pattern=r"^\d+-\d+$", description="Replay only what came after this event id.")
+        EventId | SkipJsonSchema[None], Header(description="Replay only what came after this event id.")
     ] = None,
 ) -> AsyncIterable[ServerSentEvent]:
     """`metadata`, `updates` per node, `custom` (status, review), `error`, then `end`; replays from the start,
