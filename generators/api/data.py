@@ -66,11 +66,50 @@ class InvalidCase:
 
 
 _FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+# Keywords that descend into the instance's parts; all others look at the instance itself.
+_APPLICATORS = frozenset(
+    {
+        "$ref",
+        "$dynamicRef",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "if",
+        "then",
+        "else",
+        "dependentSchemas",
+        "prefixItems",
+        "items",
+        "contains",
+        "properties",
+        "patternProperties",
+        "additionalProperties",
+        "propertyNames",
+        "unevaluatedItems",
+        "unevaluatedProperties",
+    }
+)
 
 
 def is_valid(schema: JsonSchema, value: Any) -> bool:
     """Whether value validates against schema under Draft 2020-12, with format checking on."""
-    return Draft202012Validator(schema, format_checker=_FORMAT_CHECKER).is_valid(value)
+    synthesizer = _SHARED.get()
+    if synthesizer is not None:
+        return synthesizer.verdict(schema, value)
+    return _validator(schema).is_valid(value)
+
+
+def _validator(schema: Any) -> Draft202012Validator:
+    """A validator that checks the instance's own keywords before descending into its parts.
+
+    The verdict is the same in any keyword order, but a 1,000-item array breaking maxItems or uniqueItems
+    is then rejected without validating every item first.
+    """
+    if isinstance(schema, dict):
+        own = {key: value for key, value in schema.items() if key not in _APPLICATORS}
+        schema = own | {key: value for key, value in schema.items() if key in _APPLICATORS}
+    return Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -187,10 +226,17 @@ class _Synthesizer:
         # Entries hold the schema itself so its id() cannot be reused by a later temporary dict.
         self._memo: dict[tuple[int, str, int], tuple[Any, Any]] = {}
         self._validators: dict[int, tuple[Any, Draft202012Validator]] = {}
+        # (id(schema), the value as JSON text) -> verdict: planning and rendering re-check the same pairs.
+        self._verdicts: dict[tuple[int, str], bool] = {}
         # Alternatives found so far per (schema, name): variant n resumes where variant n - 1 stopped.
         self._searches: dict[tuple[int, str], _Search] = {}
         # (id(schema), keyword, branch index) -> (schema, the merged schema); see _merged.
         self._merges: dict[tuple[int, str, int | None], tuple[JsonSchema, JsonSchema]] = {}
+        # id(schema) -> (schema, the first schema seen with the same JSON text), and that text -> that schema.
+        # Specs repeat inline schemas (3.1's `oneOf: [null, $ref]`) and invalid values come from new dicts:
+        # one memo entry, search and validator serves every copy.
+        self._twins: dict[int, tuple[Any, Any]] = {}
+        self._by_text: dict[str, JsonSchema] = {}
 
     def value(self, schema: Any, name: str, variant: int, depth: int) -> Any:
         """The variant-th distinct valid value of schema (memoized)."""
@@ -198,6 +244,7 @@ class _Synthesizer:
             schema = _EMPTY_SCHEMA
         if not isinstance(schema, dict):
             raise UnsatisfiableSchema("the schema `false` accepts no value")
+        schema = self._interned(schema)
         if depth > _MAX_DEPTH:
             raise _TooDeep(f"schema nests deeper than {_MAX_DEPTH} levels")
         # Depth is left out of the key: resolved specs share subschema dicts between places of any depth, and
@@ -217,15 +264,41 @@ class _Synthesizer:
         return outcome
 
     def valid(self, schema: Any, value: Any) -> bool:
-        """Draft 2020-12 validation with formats, validator cached per schema object."""
-        entry = self._validators.get(id(schema))
-        if entry is None:
-            entry = (schema, Draft202012Validator(schema, format_checker=_FORMAT_CHECKER))
-            self._validators[id(schema)] = entry
+        """`verdict`, with a schema's invalid pattern reported as unsatisfiable."""
         try:
-            return entry[1].is_valid(value)
+            return self.verdict(schema, value)
         except re.error as exc:
             raise UnsatisfiableSchema(f"schema has an invalid pattern: {exc}") from exc
+
+    def verdict(self, schema: Any, value: Any) -> bool:
+        """Draft 2020-12 validation with formats: validator cached per schema object, verdict per value."""
+        schema = self._interned(schema)
+        entry = self._validators.get(id(schema))
+        if entry is None:
+            entry = (schema, _validator(schema))
+            self._validators[id(schema)] = entry
+        if not _is_json(value):
+            return entry[1].is_valid(value)  # no exact text to remember it by (a tuple reads as a list)
+        key = (id(schema), json.dumps(value))
+        known = self._verdicts.get(key)
+        if known is None:
+            known = self._verdicts[key] = entry[1].is_valid(value)
+        return known
+
+    def _interned(self, schema: Any) -> Any:
+        """The first schema seen with this one's JSON text; itself when cyclic or not plain JSON."""
+        entry = self._twins.get(id(schema))
+        if entry is None:
+            try:
+                text = json.dumps(schema)
+            except (TypeError, ValueError, RecursionError):  # a YAML date, or a cyclic schema
+                text = None
+            twin = schema
+            # Text that reads back as something else came from non-JSON parts (a YAML `on:` key is True).
+            if text is not None and json.loads(text) == schema:
+                twin = self._by_text.setdefault(text, schema)
+            entry = self._twins[id(schema)] = (schema, twin)
+        return entry[1]
 
     def _choose(self, schema: JsonSchema, name: str, variant: int, depth: int) -> Any:
         """The variant-th distinct alternative, found within the first `variant + _ATTEMPTS` syntheses."""
@@ -1052,7 +1125,9 @@ def invalid_cases(schema: JsonSchema, *, limit_per_kind: int = 1) -> list[Invali
             continue
         for kind, phrase, value in _value_breaks(prop_schema, field, open_kinds, parameter=False):
             body = {**base, field: value}
-            if not is_valid(schema, body):
+            # A value its own property rejects breaks the body whatever else the schema says: no need to
+            # validate the whole body (every other field again) to know it.
+            if not is_valid(prop_schema, value) or not is_valid(schema, body):
                 cases.append(InvalidCase(f"'{field}' {phrase}", copy.deepcopy(body), field, kind))
                 taken[kind] += 1
     return cases

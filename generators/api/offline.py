@@ -51,6 +51,10 @@ def module_for(scenario: Scenario) -> str:
 class OfflineApiGenerator:
     """Writes API tests from what reconnaissance found and what the requirements say."""
 
+    def __init__(self) -> None:
+        # The whole spec's plan per API model, made once: one regeneration pass repairs many of its tests.
+        self._plans: dict[int, tuple[ApiModel, list[Scenario]]] = {}
+
     def generate(self, api: ApiModel, requirements: list[Requirement]) -> GeneratedSuite:
         with shared_synthesis():
             return self._generate(api, requirements)
@@ -84,6 +88,12 @@ class OfflineApiGenerator:
         self, test: GeneratedTest, result: ValidationResult, api: ApiModel, requirements: list[Requirement]
     ) -> GeneratedTest | None:
         """Timeouts get a longer request timeout; other breakage the next data variant of the same test."""
+        with shared_synthesis():
+            return self._repair(test, result, api, requirements)
+
+    def _repair(
+        self, test: GeneratedTest, result: ValidationResult, api: ApiModel, requirements: list[Requirement]
+    ) -> GeneratedTest | None:
         timed_out = "timeout" in result.message.lower() or "timed out" in result.message.lower()
         timeout_s = (test.timeout_s or _REPAIRED_TIMEOUT_S / 3) * 3 if timed_out else test.timeout_s
         variant = test.variant if timed_out else test.variant + 1
@@ -101,11 +111,16 @@ class OfflineApiGenerator:
         return repaired.model_copy(update={"variant": variant, "timeout_s": timeout_s})
 
     def _spec_scenarios(self, test: GeneratedTest, api: ApiModel, variant: int) -> list[Scenario]:
-        planner = Planner(api)
         if test.category == "lifecycle" or variant == 0:
-            return _unique_names(planner.plan(), [])
+            return self._whole_plan(api)
         operation = api.operation(test.operation_ids[-1]) if test.operation_ids else None
-        return planner.for_operation(operation, variant) if operation else []
+        return Planner(api).for_operation(operation, variant) if operation else []
+
+    def _whole_plan(self, api: ApiModel) -> list[Scenario]:
+        entry = self._plans.get(id(api))
+        if entry is None:
+            entry = self._plans[id(api)] = (api, _unique_names(Planner(api).plan(), []))
+        return entry[1]
 
     def _requirement_scenarios(
         self, test: GeneratedTest, api: ApiModel, requirements: list[Requirement]
