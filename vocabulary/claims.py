@@ -34,10 +34,16 @@ Comparison = Literal[
 
 
 class Ref(BaseModel):
-    """A value taken from an earlier step's JSON response body, e.g. Ref(step="created", pointer="/id")."""
+    """A value taken from an earlier step's JSON response body, e.g. Ref(step="created", pointer="/id").
+
+    A number can be shifted: `plus` is added to it, and the result is raised to `at_least` when below it
+    ("one lower, never below 0" is plus=-1, at_least=0).
+    """
 
     step: str
     pointer: str
+    plus: int | float = 0
+    at_least: int | float | None = None
 
 
 class FieldCheck(BaseModel):

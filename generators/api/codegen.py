@@ -100,7 +100,19 @@ def _run_time_helpers(scenario: Scenario) -> list[str]:
 
 
 def _ref_expr(ref: Ref) -> str:
-    return f'value_at({ref.step}, "{ref.pointer}")'
+    expression = f'value_at({ref.step}, "{ref.pointer}"){_shift(ref)}'
+    return expression if ref.at_least is None else f"max({expression}, {ref.at_least!r})"
+
+
+def _ref_shown(ref: Ref) -> str:
+    """A Ref as an assertion message names it: "before's /count + 1 (at least 0)"."""
+    floor = f" (at least {ref.at_least!r})" if ref.at_least is not None else ""
+    return f"{ref.step}'s {ref.pointer}{_shift(ref)}{floor}"
+
+
+def _shift(ref: Ref) -> str:
+    """ " + 1", " - 2", or "" for a Ref taken as it is."""
+    return f" {'+' if ref.plus > 0 else '-'} {abs(ref.plus)!r}" if ref.plus else ""
 
 
 def _value_expr(value: Any, indent: str) -> str:
@@ -315,7 +327,7 @@ def _render_check(check: FieldCheck, body_var: str, writer: _Writer) -> str:
     where = check.pointer or ("the list" if check.op in item_ops else "the body")
     expected = _checked_value(check.value, writer)
     ref = check.value if isinstance(check.value, Ref) else None
-    shown = f"{ref.step}'s {ref.pointer}" if ref else repr(check.value)
+    shown = _ref_shown(ref) if ref else repr(check.value)
     if check.op.startswith("len"):
         op = {"len==": "==", "len<=": "<=", "len>=": ">="}[check.op]
         expr = f'len({writer.use("items_at")}({body_var}, "{check.pointer}"))'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any, Literal
 
 from generators.api.data import UnsatisfiableSchema, is_valid, minimal_valid_object, valid_value
@@ -12,20 +13,22 @@ from generators.api.reading.lexicon import (
     Lexicon,
     items_pointer,
     request_schema,
-    success_schema,
+    total_pointer,
     types,
     words,
 )
 from generators.api.reading.model import Call, Case, Gap, Outcome, Reading
+from generators.api.reading.scene import send
 from generators.api.reading.split import Claim
 from generators.api.resources import Resource, given_path_parameters
 from vocabulary.api_model import Operation
-from vocabulary.claims import Expectation, Paging, Ref, Scenario, Step
+from vocabulary.claims import Cleanup, Expectation, Paging, Ref, Scenario, Step
 
 _LIMIT_PARAMS = ("limit", "size", "page_size", "pagesize", "per_page", "perpage", "max", "count", "take")
 _OFFSET_PARAMS = ("offset", "skip", "start", "from")
 _PAGE_PARAMS = ("page", "page_number", "pagenumber")
-_TOTAL_FIELDS = ("total", "count", "total_count", "totalcount", "total_items")
+# Checks on every listed item, which a walk of the pages applies to all items seen.
+_ITEM_OPS = ("all==", "has_item", "lacks_item")
 
 
 def emit(reading: Reading, lexicon: Lexicon, planner: Planner) -> list[Scenario] | Gap:
@@ -56,15 +59,31 @@ def emit(reading: Reading, lexicon: Lexicon, planner: Planner) -> list[Scenario]
             _scenario(
                 reading,
                 call,
-                reading.outcome,
+                outcome,
                 planner,
                 lexicon,
-                call.operation.operation_id if len(calls) > 1 else "",
+                "_".join(s for s in (call.operation.operation_id if len(calls) > 1 else "", part) if s),
             )
             for call in calls
+            for part, outcome in _walked_apart(reading.outcome)
         ]
     gaps = [b for b in built if isinstance(b, Gap)]
     return gaps[0] if gaps else [b for b in built if isinstance(b, Scenario)]
+
+
+def _walked_apart(outcome: Outcome) -> list[tuple[str, Outcome]]:
+    """A walk of every page checks its items and the declared total; checks on the first page alone get a
+    call of their own."""
+    if not outcome.walk:
+        return [("", outcome)]
+    walked = [c for c in outcome.checks if c.op in _ITEM_OPS or c.op == "len>=" and c.pointer == ""]
+    page = [c for c in outcome.checks if c not in walked]
+    if not page and not outcome.headers:
+        return [("", outcome)]
+    return [
+        ("page", replace(outcome, checks=page, walk=False)),
+        ("total", replace(outcome, checks=walked, headers={})),
+    ]
 
 
 def _with_case(call: Call, reading: Reading, case: Case) -> Call:
@@ -98,15 +117,20 @@ def _scenario(
     """The scenario of one call: its scene, the checked step (once more first if repeated), a read-back."""
     operation = call.operation
     try:
-        steps = _scene(reading, call, planner, lexicon)
+        steps = _scene(reading, call, outcome, planner, lexicon)
         if isinstance(steps, Gap):
             return steps
         prelude, params = steps
+        if reading.changed:
+            call = _with_new_values(call, reading.changed, prelude, lexicon)
         checked = _checked_step(reading, call, outcome, params, planner, lexicon)
     except UnsatisfiableSchema as error:
         return Gap(f"no valid request can be built: {error}")
     if isinstance(checked, Gap):
         return checked
+    checked, follow = (
+        _by_new_key(reading.new_key, checked, params, lexicon) if reading.new_key else (checked, [])
+    )
     planned = planner.body_for(operation)
     account = account_steps(operation, checked.body, planned, not outcome.refused, lexicon, planner)
     if isinstance(account, Gap):
@@ -123,7 +147,7 @@ def _scenario(
                 }
             )
         )
-    steps_out.append(checked)
+    steps_out += [checked, *follow]
     if outcome.after_checks:
         after = _read_back(call, outcome, params, lexicon)
         if isinstance(after, Gap):
@@ -175,25 +199,16 @@ def scenario_of(
     )
 
 
-def _owner(lexicon: Lexicon, operation: Operation) -> Resource | None:
-    """The resource whose item the operation acts on: its own path, or the longest item path it extends."""
-    owners = [
-        r
-        for r in lexicon.resources
-        if operation.path == r.item_path or operation.path.startswith(r.item_path + "/")
-    ]
-    return max(owners, key=lambda r: len(r.item_path), default=None)
-
-
 def _resource(lexicon: Lexicon, operation: Operation) -> Resource | None:
     """The resource whose collection or item path the operation is on."""
     return next((r for r in lexicon.resources if operation.path in (r.item_path, r.collection_path)), None)
 
 
 def _scene(
-    reading: Reading, call: Call, planner: Planner, lexicon: Lexicon
+    reading: Reading, call: Call, outcome: Outcome, planner: Planner, lexicon: Lexicon
 ) -> tuple[list[Step], dict[str, Any]] | Gap:
-    """Items to count or filter, the item acted on (in the state the text names), and earlier calls on it."""
+    """Items to count or filter, the item acted on (in the state the text names), earlier calls on it, and
+    a read of it right before the call when the outcome is relative to that."""
     operation = call.operation
     steps = _seeds(reading, operation, planner, lexicon)
     if isinstance(steps, Gap):
@@ -210,7 +225,7 @@ def _scene(
             steps += existing[0]
             parents = dict(existing[1])
         return steps, {**parents, leaf: call.path.get(leaf, planner.unknown_id(operation, leaf))}
-    resource = _owner(lexicon, operation)
+    resource = lexicon.owner(operation)
     created = planner.creation_steps(resource, "created") if resource else None
     if resource is None or created is None:
         if reading.state or reading.prior or reading.repeat or _refers_to_created(reading):
@@ -251,7 +266,96 @@ def _scene(
                 expect=Expectation(statuses=statuses) if statuses else _success(prior),
             )
         )
+    if _compares_with_before(outcome):
+        reader = lexicon.api.operation(resource.read) if resource.read else None
+        if reader is None:
+            return Gap(f"no operation reads {operation.path} before the call to compare with")
+        steps.append(
+            Step(
+                operation_id=reader.operation_id,
+                title="Read it before",
+                path_params=params,
+                save_as="before",
+                expect=_success(reader),
+            )
+        )
     return steps, params
+
+
+def _with_new_values(call: Call, names: list[str], prelude: list[Step], lexicon: Lexicon) -> Call:
+    """The call sending the item as it was created, but in each named field the text gives no value for a
+    valid value other than the item's: only that field changes, whatever else the update would replace."""
+    created = next((s.body for s in prelude if s.save_as == "created"), None)
+    changed = call.copy()
+    kept = _projected(created, request_schema(call.operation) or {})
+    changed.body = _merged(kept if isinstance(kept, dict) else {}, changed.body)
+    changed.exact_body = True
+    schemas = lexicon.inputs(call.operation).schemas
+    for name in names:
+        if _sent_at(call.body, name) is not _MISSING:
+            continue
+        old, leaf = _sent_at(created, name), name.rsplit("/", 1)[-1]
+        new = next(
+            (v for k in range(1, 5) if (v := valid_value(schemas[name], name=leaf, variant=k)) != old), None
+        )
+        if new is None:
+            raise UnsatisfiableSchema(f"no valid {leaf} other than the one the item was created with")
+        send(changed, name, new)
+    return changed
+
+
+def _projected(value: Any, schema: dict[str, Any]) -> Any:
+    """The parts of a value the schema's properties name (all of it where the schema names none)."""
+    properties = schema.get("properties")
+    if not isinstance(value, dict) or not isinstance(properties, dict):
+        return value
+    return {k: _projected(v, properties[k]) for k, v in value.items() if k in properties}
+
+
+_MISSING = object()
+
+
+def _sent_at(body: Any, name: str) -> Any:
+    """The value a body sends for a field ("title", or "/article/title" inside an envelope)."""
+    for part in name.strip("/").split("/"):
+        if not isinstance(body, dict) or part not in body:
+            return _MISSING
+        body = body[part]
+    return body
+
+
+def _by_new_key(
+    pointer: str, checked: Step, params: dict[str, Any], lexicon: Lexicon
+) -> tuple[Step, list[Step]]:
+    """The checked step saved (and its item deleted at the end by the key at `pointer` in its answer), and a
+    read of the item by that new key: the key must work."""
+    operation = lexicon.api.operation(checked.operation_id)
+    resource = lexicon.owner(operation) if operation else None
+    reader = lexicon.api.operation(resource.read) if resource and resource.read else None
+    if resource is None or reader is None:
+        return checked, []
+    moved = {**params, resource.id_param: Ref(step="changed", pointer=pointer)}
+    cleanup = (
+        Cleanup(operation_id=resource.delete, path=resource.item_path, path_params=moved)
+        if resource.delete
+        else checked.expect.cleanup
+    )
+    saved = checked.model_copy(
+        update={"save_as": "changed", "expect": checked.expect.model_copy(update={"cleanup": cleanup})}
+    )
+    read = Step(
+        operation_id=reader.operation_id,
+        title=f"Read it by its new {resource.id_param}",
+        path_params=moved,
+        expect=_success(reader),
+    )
+    return saved, [read]
+
+
+def _compares_with_before(outcome: Outcome) -> bool:
+    """Whether a check compares with the item as it was right before the call ("one higher")."""
+    checks = [*outcome.checks, *outcome.after_checks]
+    return any(isinstance(c.value, Ref) and c.value.step == "before" for c in checks)
 
 
 def _refers_to_created(reading: Reading) -> bool:
@@ -348,12 +452,11 @@ def _checked_step(
     )
     if not succeeds and expect.fields and operation.method == "post":
         expect.cleanup = None
-    paging = paging_of(operation, call.query, lexicon) if _needs_walk(expect) else None
+    paging = paging_of(operation, call.query, lexicon) if outcome.walk or _needs_walk(expect) else None
     if paging is not None:
         expect.paging = paging
         expect.fields = [
-            c.model_copy(update={"pointer": ""}) if c.op in ("all==", "has_item", "lacks_item") else c
-            for c in expect.fields
+            c.model_copy(update={"pointer": ""}) if c.op in _ITEM_OPS else c for c in expect.fields
         ]
     verb = {"post": "Create", "get": "Read", "put": "Replace", "patch": "Update", "delete": "Delete"}.get(
         operation.method, "Call"
@@ -377,7 +480,7 @@ def _checked_step(
 
 def _needs_walk(expect: Expectation) -> bool:
     """Whether a check is about every listed item, so every page must be read."""
-    return any(c.op in ("all==", "has_item", "lacks_item") for c in expect.fields)
+    return any(c.op in _ITEM_OPS for c in expect.fields)
 
 
 def paging_of(operation: Operation, query: dict[str, Any], lexicon: Lexicon) -> Paging | None:
@@ -386,8 +489,6 @@ def paging_of(operation: Operation, query: dict[str, Any], lexicon: Lexicon) -> 
     if pointer is None:
         return None
     names = {p.name.lower(): p.name for p in operation.parameters if p.location == "query"}
-    schema = success_schema(operation) or {}
-    totals = [n for n in (schema.get("properties") or {}) if n.lower() in _TOTAL_FIELDS]
     resource = _resource(lexicon, operation)
 
     def first(options: tuple[str, ...]) -> str | None:
@@ -402,7 +503,7 @@ def paging_of(operation: Operation, query: dict[str, Any], lexicon: Lexicon) -> 
         limit=limit if isinstance(limit, int) else None,
         offset_param=first(_OFFSET_PARAMS),
         page_param=first(_PAGE_PARAMS),
-        total_pointer=f"/{totals[0]}" if totals and pointer else None,
+        total_pointer=total_pointer(operation),
     )
 
 
@@ -500,7 +601,7 @@ def _expectation(
 
 def _read_back(call: Call, outcome: Outcome, params: dict[str, Any], lexicon: Lexicon) -> Step | Gap:
     """A GET of the same item afterwards, checking what it still holds."""
-    resource = _owner(lexicon, call.operation)
+    resource = lexicon.owner(call.operation)
     reader = lexicon.api.operation(resource.read) if resource and resource.read else None
     if reader is None:
         return Gap(f"no operation reads {call.operation.path} back to check what it still holds")

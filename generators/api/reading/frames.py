@@ -42,6 +42,7 @@ def frame_claim(claim: Claim, lexicon: Lexicon, previous: Reading | None = None)
     reading = Reading(claim, action, Outcome(), alternatives=alternatives, prior=prior)
     if inherited and previous is not None:
         reading.state = dict(previous.state)
+        reading.stored = previous.stored
         if _own_inputs(view):
             action.body, action.sent, action.omit, action.exact_body = {}, [], [], False
         else:

@@ -26,6 +26,8 @@ def _inflections(*bases: str) -> frozenset[str]:
         stem = base[:-1] if base.endswith("e") else base
         double = base + base[-1] if re.fullmatch(r".*[^aeiou][aeiou][bdgmnprt]", base) else base
         forms |= {base, base + "s", base + "es", stem + "ed", stem + "ing", double + "ed", double + "ing"}
+        if re.fullmatch(r".*[^aeiou]y", base):  # modify: modifies, modified
+            forms |= {base[:-1] + "ies", base[:-1] + "ied"}
     return frozenset(forms)
 
 
@@ -113,6 +115,8 @@ COUNT_UNITS = frozenset(
         "item items entry entries result results record records element elements row rows object objects of"
     ).split()
 )
+# Top-level fields of a list answer that declare how many items the list holds in all.
+_TOTAL_FIELDS = ("total", "count", "total_count", "totalcount", "total_items")
 STATUS_CUES = frozenset(
     {"status", "code", "http", "with", "is", "are", "a", "an", "by", "→", "->", "=>", ":"} | OUTCOME_MARKERS
 )
@@ -211,6 +215,14 @@ def items_pointer(operation: Operation) -> str | None:
     return next((f"/{n}" for n, p in (schema.get("properties") or {}).items() if "array" in types(p)), None)
 
 
+def total_pointer(operation: Operation) -> str | None:
+    """Where a list answer declares how many items it holds in all ("/total"), if it does."""
+    if items_pointer(operation) is None:
+        return None
+    properties = (success_schema(operation) or {}).get("properties") or {}
+    return next((f"/{n}" for n in properties if n.lower() in _TOTAL_FIELDS), None)
+
+
 def item_schema(operation: Operation) -> JsonSchema:
     """The schema of one listed item, or of the answer itself for a non-list operation."""
     pointer = items_pointer(operation)
@@ -307,13 +319,17 @@ class Lexicon:
 
     @cached_property
     def operation_verbs(self) -> list[tuple[str, Operation]]:
-        """Stems of operationIds' first words that are not CRUD verbs ("archive" of archiveTask)."""
+        """Stems of operationIds' first words that are not CRUD verbs ("archive" of archiveTask), and of
+        actions on an item's path: POST /articles/{slug}/favorite favorites, its DELETE unfavorites."""
         common = set(_INTENT_OF_FORM) | {"all", "by"}
         found = []
         for operation in self.api.operations:
             first = words(operation.operation_id)[:1]
-            if first and first[0] not in common and len(first[0]) > 3:
-                found.append((stem_of(first[0]), operation))
+            stems = [stem_of(first[0])] if first and first[0] not in common and len(first[0]) > 3 else []
+            action = re.fullmatch(r".*\}/([a-z]{4,})/?", operation.path)
+            if action and operation.method in ("post", "delete") and action.group(1) not in common:
+                stems.append(stem_of(("un" if operation.method == "delete" else "") + action.group(1)))
+            found += [(stem, operation) for stem in dict.fromkeys(stems)]
         return found
 
     @cached_property
@@ -328,6 +344,15 @@ class Lexicon:
             if candidate in self.nouns:
                 return candidate, size
         return None
+
+    def owner(self, operation: Operation) -> Resource | None:
+        """The resource whose item the operation acts on: its path, or the longest item path it extends."""
+        owners = [
+            r
+            for r in self.resources
+            if operation.path == r.item_path or operation.path.startswith(r.item_path + "/")
+        ]
+        return max(owners, key=lambda r: len(r.item_path), default=None)
 
     def operations_on(self, path: str) -> list[Operation]:
         """The operations on one path."""

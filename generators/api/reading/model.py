@@ -48,6 +48,8 @@ class Outcome:
     checks: list[FieldCheck] = field(default_factory=list)
     after_checks: list[FieldCheck] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # name -> start of the value ("" only present)
+    # Read every page of the list: item checks apply to all items seen, the declared total must equal them.
+    walk: bool = False
 
     @property
     def found(self) -> bool:
@@ -94,6 +96,11 @@ class Reading:
     heading: bool = False  # only names the call ("Registration: POST /users"): context for the next claims
     # Parts of the outcome the reader recognised but cannot check: they make the claim uncovered.
     unreadable: list[str] = field(default_factory=list)
+    stored: int | None = None  # how many items the scene says the list holds ("with eight tasks stored")
+    # Body fields the call must set to a value other than the item's ("when the title is changed").
+    changed: list[str] = field(default_factory=list)
+    # Where the checked answer gives the item's key when the change gives it a new one: it is read by that.
+    new_key: str = ""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import re
 from bisect import bisect_left, bisect_right
 from typing import Any
 
+from generators.api.reading.changes import read_changes
 from generators.api.reading.lexicon import (
     ACCEPTANCE,
     COUNT_UNITS,
@@ -18,6 +19,7 @@ from generators.api.reading.lexicon import (
     item_schema,
     items_pointer,
     key_of,
+    total_pointer,
     typed,
     types,
 )
@@ -63,6 +65,11 @@ _SORTED = re.compile(
     re.IGNORECASE,
 )
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "its", "their", "no", "any", "every"})
+# "the number of all tasks", "counts every task": a total about the whole list.
+_ALL_COUNTED = frozenset({"number", "count", "counts", "all", "every", "overall", "whole"})
+_LIMITS = frozenset({"limit", "size", "page_size", "per_page", "max", "take"})
+# A number after a comparison word is a bound on the value, not the value ("likes higher than 0").
+_BOUND_OPS: dict[str, Comparison] = {"more": ">", "less": "<", "most": "<=", "least": ">="}
 _PLACEHOLDER = re.compile(r"<[^<>]{1,40}>|\{[^{}]{1,40}\}")
 
 
@@ -73,9 +80,14 @@ def read_outcome(view: ClaimView, lexicon: Lexicon, reading: Reading) -> None:
     """Read what the answer must be into `reading.outcome` (and counts, filters, seeds)."""
     boundary = boundary_of(view)
     outcome = reading.outcome
+    read_changes(view, lexicon, reading)  # it may tell the call is the item's update
     operation = reading.action.operation
     source = reading.claim.requirement_id
     _statuses(view, lexicon, reading, boundary)
+    if outcome.refused and any(isinstance(c.value, Ref) for c in [*outcome.checks, *outcome.after_checks]):
+        reading.unreadable.append("a refused call's answer cannot show how the item changes")
+    if operation.method == "get" and not operation.path.endswith("}") and reading.stored is None:
+        reading.stored = _stored(view, boundary)
     outputs = lexicon.errors(operation, outcome.statuses) if outcome.refused else lexicon.outputs(operation)
     still = any(view.tokens[i].lower in _STILL for i in range(boundary, len(view.tokens)))
     target = outcome.after_checks if still and operation.path.endswith("}") else outcome.checks
@@ -111,6 +123,7 @@ def read_outcome(view: ClaimView, lexicon: Lexicon, reading: Reading) -> None:
     _order(view, lexicon, reading, boundary)
     _count(view, lexicon, reading, boundary)
     _paired_values(view, outputs, reading, boundary, target)
+    _total_of_all(view, outputs, reading, boundary)
     _inclusion(view, outputs, reading, boundary)
     if still and operation.path.endswith("}") and not outcome.after_checks and reading.state:
         outcome.after_checks = [
@@ -423,7 +436,11 @@ def _paired_values(
             if value and pointer not in claimed:
                 if view.near(value_index, frozenset({"echo", "echoes"}), before=6) or pointer == "/items":
                     continue
-                target += _value_checks(pointer, value[0], source)
+                compared = _BOUND_OPS.get(comparator_at(view, value_index))
+                if compared and view.tokens[value_index].kind == "number":  # "likes higher than 0"
+                    target.append(FieldCheck(pointer=pointer, op=compared, value=value[0], source=source))
+                else:
+                    target += _value_checks(pointer, value[0], source)
                 claimed.add(pointer)
                 view.used.update({index, value_index})
                 break
@@ -483,13 +500,19 @@ def _filter(view: ClaimView, reading: Reading, target: list[FieldCheck]) -> None
         return
     item_fields = view.lexicon.outputs(operation).schemas
     filters = {k: v for k, v in reading.action.query.items() if f"/{k}" in item_fields}
+    total = total_pointer(operation)
+    declared: int | None = None
     for check in list(target):
         name = check.pointer.lstrip("/")
         if check.op in ("==", "exists") and (
-            name in filters or check.pointer in (pointer, "/total", "/count")
+            name in filters or check.pointer in (pointer, total, "/total", "/count")
         ):
             target.remove(check)
-            if check.op == "==" and isinstance(check.value, int) and check.pointer != pointer:
+            if check.op != "==" or not isinstance(check.value, int) or check.pointer == pointer:
+                continue
+            if check.pointer == total and check.value == reading.stored:
+                declared = check.value
+            else:
                 reading.notes.append(
                     f"an exact {name} of {check.value} depends on what else the service holds"
                 )
@@ -505,6 +528,45 @@ def _filter(view: ClaimView, reading: Reading, target: list[FieldCheck]) -> None
         )
         reading.seeds = [{name: value}]
         reading.contrast = {name: value}
+    if declared is not None:
+        _declared_total(reading, declared)
+
+
+def _declared_total(reading: Reading, stored: int) -> None:
+    """ "with 8 tasks stored … `total` reports 8": the store is shared, so the total must equal the items on
+    all pages (the walk asserts it), at least the `stored` ones the test creates first (alike, when a filter
+    already says what the created ones hold)."""
+    if stored > MAX_SEEDS:
+        reading.notes.append(f"{stored} items would have to be created first")
+        return
+    reading.outcome.walk = True
+    alike = reading.seeds[0] if reading.seeds else {}
+    reading.seeds += [dict(alike) for _ in range(stored - len(reading.seeds))]
+    reading.outcome.checks.append(
+        FieldCheck(pointer="", op="len>=", value=stored, source=reading.claim.requirement_id)
+    )
+
+
+def _total_of_all(view: ClaimView, outputs: Fields, reading: Reading, boundary: int) -> None:
+    """ "`total` gives the number of all tasks, not just the page's": the declared total equals the items on
+    all pages, with more items created first than one page holds."""
+    operation = reading.action.operation
+    total = total_pointer(operation)
+    if total is None or reading.outcome.walk or operation.method != "get" or operation.path.endswith("}"):
+        return
+    for index in range(boundary, len(view.tokens)):
+        found = field_at(view, outputs, index) if index not in view.used else None
+        if found is None or found[0] != total:
+            continue
+        end = index + found[1]
+        if view.near(end, _ALL_COUNTED, before=0, after=4) and view.has(
+            frozenset({"of", "all"}), end, end + 6
+        ):
+            view.used.update(range(index, end))
+            limit = next((v for k, v in reading.action.query.items() if k.lower() in _LIMITS), None)
+            shown = max(reading.stored or 0, limit + 1 if isinstance(limit, int) else 1)
+            _declared_total(reading, shown)
+            return
 
 
 def _inclusion(view: ClaimView, outputs: Fields, reading: Reading, boundary: int) -> None:

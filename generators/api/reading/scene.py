@@ -209,12 +209,12 @@ def _json_inputs(value: dict[str, Any], inputs: Fields, action: Call, position: 
     for name, raw in value.items():
         target = inputs.by_key.get(key_of(name))
         if target is not None:
-            _send(action, target, raw, position)
+            send(action, target, raw, position)
         else:
             action.body[name] = raw
 
 
-def _send(action: Call, name: str, value: Any, position: int = -1) -> None:
+def send(action: Call, name: str, value: Any, position: int = -1) -> None:
     """Record a value to send: a query parameter by that name, else a body property ("/shelf/room" nests)."""
     is_query = any(p.name == name and p.location == "query" for p in action.operation.parameters)
     target = action.query if is_query else action.body
@@ -237,7 +237,7 @@ def _code_input(view: ClaimView, index: int, inputs: Fields, action: Call) -> No
         return
     value = literal_value(pair.group(2), inputs.schemas[name])
     if value:
-        _send(action, name, value[0], index)
+        send(action, name, value[0], index)
         view.used.add(index)
 
 
@@ -309,7 +309,7 @@ def _lengths_and_bounds(view: ClaimView, inputs: Fields, reading: Reading, bound
             ]
             continue
         value = {"more": number + 1, "less": number - 1}.get(comparator, number)
-        _send(reading.action, name, make(value))
+        send(reading.action, name, make(value))
         reading.action.phrases[-1] = f"{name} of {value}{unit}"
 
 
@@ -349,7 +349,7 @@ def _named_values(view: ClaimView, lexicon: Lexicon, inputs: Fields, reading: Re
         if found is None and view.tokens[index].lower in ("empty", "blank"):
             emptied = field_at(view, inputs, index + 1) if index + 1 < boundary else None
             if emptied and "string" in kinds_of(inputs.schemas[emptied[0]]):  # "an empty guest name"
-                _send(action, emptied[0], "", index)
+                send(action, emptied[0], "", index)
                 view.used.update(range(index, index + 1 + emptied[1]))
             continue
         number = number_at(view, index)
@@ -357,7 +357,7 @@ def _named_values(view: ClaimView, lexicon: Lexicon, inputs: Fields, reading: Re
             following = field_at(view, inputs, index + 1)
             value = typed(number, inputs.schemas[following[0]]) if following else []
             if following and value:  # "for 14 nights", "29 days"
-                _send(action, following[0], value[0], index)
+                send(action, following[0], value[0], index)
                 view.used.update(range(index, index + 1 + following[1]))
                 continue
         if found is not None:
@@ -372,7 +372,7 @@ def _named_values(view: ClaimView, lexicon: Lexicon, inputs: Fields, reading: Re
                     reading.state[found[0]] = value[0]
                     view.used.update(range(index, value_index + 1))
                 elif value:
-                    _send(action, found[0], value[0], index)
+                    send(action, found[0], value[0], index)
                     view.used.update(range(index, value_index + 1))
             continue
         token = view.tokens[index]
@@ -386,7 +386,7 @@ def _named_values(view: ClaimView, lexicon: Lexicon, inputs: Fields, reading: Re
         if view.word(index - 1) in _TO or view.word(index - 2) == "back":
             if enum_inputs:
                 name = enum_inputs[0]
-                _send(action, name, typed(text, inputs.schemas[name])[0], index)
+                send(action, name, typed(text, inputs.schemas[name])[0], index)
                 view.used.add(index)
         elif enum_state and (view.word(index - 1) in _STATE_LINKS or lexicon.noun_at(view.keys, index + 1)):
             pointer = enum_state[0]
