@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from graph.settings import Settings
 from tools.browser import BrowserSession
+from tools.containment import DEFAULT_LIMITS, Limits
 
 
 class RunOptions(BaseModel):
@@ -50,6 +51,8 @@ class Context:
     llm_model: str = ""
     # The process's browser, reused across pages and requests; None opens one for the run.
     browser: BrowserSession | None = None
+    # Resource limits of the sandbox each generated suite runs in.
+    sandbox_limits: Limits = DEFAULT_LIMITS
 
     @classmethod
     def for_run(
@@ -61,5 +64,6 @@ class Context:
             llm_base_url=settings.openai_base_url,
             llm_model=settings.openai_model,
             browser=browser,
+            sandbox_limits=settings.sandbox_limits,
             **options.model_dump(),
         )

@@ -9,6 +9,8 @@ from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from tools.containment import Limits
+
 
 def _default_data_dir() -> Path:
     return Path(user_data_dir("testops-copilot", appauthor=False))
@@ -57,6 +59,18 @@ class Settings(BaseSettings):
     openai_model: str = "gpt-4o-mini"
 
     chromium_path: str = "/usr/bin/chromium"
+    # Per-process limits of the sandbox generated suites run in (a browser needs a few hundred threads).
+    sandbox_memory_bytes: int = Field(default=4 << 30, gt=0)
+    sandbox_file_bytes: int = Field(default=512 << 20, gt=0)
+    sandbox_processes: int = Field(default=512, gt=0)
+
+    @property
+    def sandbox_limits(self) -> Limits:
+        return Limits(
+            memory_bytes=self.sandbox_memory_bytes,
+            file_bytes=self.sandbox_file_bytes,
+            processes=self.sandbox_processes,
+        )
 
     @field_validator("api_keys", "target_allowlist", "cors_allow_origins", mode="before")
     @classmethod

@@ -38,6 +38,7 @@ async def validation(state: State, runtime: Runtime[Context]) -> dict:
             confirm_passes=state.kind == "ui",
             workers=context.validation_workers,
             timeout_s=context.test_timeout_s,
+            limits=context.sandbox_limits,
             env={
                 "TESTOPS_BASE_URL": state.base_url,
                 "TESTOPS_REQUEST_TIMEOUT": str(context.request_timeout_s),
