@@ -6,6 +6,7 @@ the app's configuration is needed, so importing the package for `celery -A celer
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from celery import Celery
@@ -13,6 +14,7 @@ from celery.signals import setup_logging, worker_process_init, worker_process_sh
 
 from celery_worker.leases import DeliveryLeases
 from celery_worker.loop import close_loop, open_loop
+from celery_worker.sweeper import StrandedRequests
 from graph.settings import Settings
 
 # Task names, fixed so the server can enqueue by name without importing the pipeline.
@@ -73,6 +75,7 @@ class TestOpsCelery(Celery):
         super().__init__("testops_copilot", include=["celery_worker.tasks"])
         self.on_configure.connect(self._configure, weak=False)
         self.steps["worker"].add(DeliveryLeases)
+        self.steps["worker"].add(StrandedRequests)
 
     @property
     def settings(self) -> Settings:
@@ -82,6 +85,10 @@ class TestOpsCelery(Celery):
 
     def _configure(self, sender: Celery, **_: Any) -> None:
         self.conf.update(celery_config(self.settings, results=self._results))
+
+    def send_request(self, kind: str, request_id: uuid.UUID) -> None:
+        """Queue the generation task of a stored request."""
+        self.send_task(TASK_FOR_KIND[kind], kwargs={"request_id": str(request_id)})
 
 
 def _json_logging(loglevel: str | int = "INFO", **_: Any) -> None:

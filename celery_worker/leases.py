@@ -17,6 +17,7 @@ from celery import bootsteps
 from celery.signals import task_received
 from celery.worker import state
 from kombu.transport.redis import Mutex, MutexHeld
+from redis.asyncio import Redis
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,41 @@ logger = logging.getLogger(__name__)
 def lease_key(delivery_tag: str) -> str:
     """The Redis key whose presence says a live worker holds the delivery."""
     return f"testops:lease:{delivery_tag}"
+
+
+def run_key(request_id: str) -> str:
+    """The Redis key naming the delivery that runs the request now."""
+    return f"testops:run:{request_id}"
+
+
+# KEYS: the run key. ARGV: my delivery tag, the lease key prefix, my worker, lease ms, claim ttl ms.
+# A holder other than me whose lease is alive keeps the run; else I take it, and lease my delivery at once
+# so that a rival checking before my worker's first heartbeat sees me alive.
+_CLAIM_RUN = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] and redis.call('EXISTS', ARGV[2] .. holder) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[5])
+redis.call('SET', ARGV[2] .. ARGV[1], ARGV[3], 'PX', ARGV[4])
+return 1
+"""
+_RELEASE_RUN = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+async def claim_run(redis: Redis, request_id: str, *, tag: str, worker: str, lease_s: float,
+                    ttl_s: float) -> bool:
+    """Whether this delivery may run the request: False while another live delivery runs it (the same
+    task queued twice, e.g. by a sweep racing the server's own send)."""
+    claimed = await redis.eval(_CLAIM_RUN, 1, run_key(request_id), tag, lease_key(""), worker,
+                               int(lease_s * 1000), int(ttl_s * 1000))
+    return bool(claimed)
+
+
+async def release_run(redis: Redis, request_id: str, *, tag: str) -> None:
+    """This delivery is done with the request (finished, waiting for review, or failed)."""
+    await redis.eval(_RELEASE_RUN, 1, run_key(request_id), tag)
 
 
 def held_delivery_tags() -> set[str]:

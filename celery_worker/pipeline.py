@@ -11,13 +11,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from redis.asyncio import Redis
 
-from celery_worker.events import EventLog, last_event
+from celery_worker.events import EventLog
+from celery_worker.leases import claim_run, release_run
 from graph.builder import build_graph
 from graph.checkpointing import open_checkpointer
 from graph.context import Context, RunOptions
-from graph.runner import run_request
+from graph.runner import NodeEvent, RunOutcome, run_request
 from graph.settings import Settings
 from graph.state import InputState
 from storage.engine import session_scope
@@ -29,10 +31,12 @@ from vocabulary.artefacts import RequestKind
 
 @dataclass(frozen=True, kw_only=True)
 class Delivery:
-    """Which worker runs this delivery of a task, and whether the broker delivered it before."""
+    """Which worker runs this delivery of a task (`tag`: the broker's delivery tag), and whether the broker
+    delivered it before."""
 
     worker: str
     run_id: str
+    tag: str
     redelivered: bool = False
 
 
@@ -67,40 +71,79 @@ async def event_log(settings: Settings, request_id: str) -> AsyncIterator[EventL
         yield EventLog(redis, request_id)
 
 
+class StepEvents:
+    """An `EventSink` numbering node events by the graph step they run in, so a replayed step repeats none.
+
+    Steps follow LangGraph's count: a thread's input is step -1, its START step 0, and a step's tasks all
+    start before any of them finishes.
+    """
+
+    def __init__(self, events: EventLog, last_step: int) -> None:
+        self.events = events
+        self.step = max(last_step, 0)  # the first node of a new thread runs at step 1
+        self._running = 0
+
+    async def __call__(self, event: NodeEvent) -> None:
+        if event.event == "started":
+            if self._running == 0:
+                self.step += 1
+            self._running += 1
+        elif event.event in ("finished", "failed"):
+            self._running = max(self._running - 1, 0)
+        await self.events.node(event, step=self.step)
+
+
 async def process(settings: Settings, request_id: str, *, kind: RequestKind | None, delivery: Delivery,
                   answer: dict[str, Any] | None = None) -> dict[str, str]:
-    """Start, continue or (with `answer`) resume the request's graph; returns how the run ended.
+    """Start, continue or (with `answer`) resume the request's graph; returns how the run ended, or "busy"
+    while another live delivery runs the request (this one then does nothing).
 
     `kind`, when given, must be the stored request's: a UI task never runs an API request.
     """
-    request = load_request(settings, request_id)
-    if kind is not None and request.kind != kind:
-        raise InputError(f"request {request_id} is a {request.kind} request, not {kind}")
     async with event_log(settings, request_id) as events, open_checkpointer(settings) as saver:
-        if request.status in (RequestStatus.COMPLETED, RequestStatus.FAILED):
-            # A repeated delivery of a finished run (its worker died before acking): only make sure
-            # listeners were told.
-            last = await last_event(events.redis, request_id)
-            if last is None or last.event != "end":
+        if not await claim_run(events.redis, request_id, tag=delivery.tag, worker=delivery.worker,
+                               lease_s=settings.worker_lease_s, ttl_s=settings.broker_visibility_timeout_s):
+            # The task was queued twice and a live delivery runs it: that one tells everything.
+            return {"request_id": request_id, "status": "busy"}
+        try:
+            # Read under the claim: a delivery that held it before has stored all it did.
+            request = load_request(settings, request_id)
+            if kind is not None and request.kind != kind:
+                raise InputError(f"request {request_id} is a {request.kind} request, not {kind}")
+            if request.status in (RequestStatus.COMPLETED, RequestStatus.FAILED):
+                # A repeated delivery of a finished run (its worker died before acking, or it was queued
+                # twice): only make sure listeners were told (an end already told is not told again).
                 await events.end(request.status.value)
-            return {"request_id": request_id, "status": request.status.value}
-        graph = build_graph(checkpointer=saver)
-        config = {"configurable": {"thread_id": request_id}}
-        await events.metadata(request.kind, worker=delivery.worker, run_id=delivery.run_id,
-                              redelivered=delivery.redelivered)
-        start = None if await saver.aget_tuple(config) else start_state(request)
-        # An answer an earlier delivery already applied must not be given to a later interrupt.
-        resume = answer if answer is not None and (await graph.aget_state(config)).interrupts else None
-        await events.status("processing", worker=delivery.worker)
-        outcome = await run_request(graph, request_id=request_id, context=stored_context(settings, request),
-                                    start=start, resume=resume, on_event=events.node)
-        if outcome.status == "waiting_for_review":
-            await events.status("waiting_for_review")
-        else:
-            summary = outcome.summary.model_dump(mode="json") if outcome.summary else None
-            await events.status("completed")
-            await events.end("completed", summary=summary)
+                return {"request_id": request_id, "status": request.status.value}
+            outcome = await _run(settings, request, saver, events, delivery, answer)
+        finally:
+            await release_run(events.redis, request_id, tag=delivery.tag)
         return {"request_id": request_id, "status": outcome.status}
+
+
+async def _run(settings: Settings, request: Request, saver: BaseCheckpointSaver, events: EventLog,
+               delivery: Delivery, answer: dict[str, Any] | None) -> RunOutcome:
+    """The claimed run: from its last checkpoint, each step's events told once however often replayed."""
+    request_id = str(request.request_id)
+    graph = build_graph(checkpointer=saver)
+    config = {"configurable": {"thread_id": request_id}}
+    await events.metadata(request.kind, worker=delivery.worker, run_id=delivery.run_id,
+                          redelivered=delivery.redelivered)
+    checkpoint = await saver.aget_tuple(config)
+    start = None if checkpoint else start_state(request)
+    # An answer an earlier delivery already applied must not be given to a later interrupt.
+    resume = answer if answer is not None and (await graph.aget_state(config)).interrupts else None
+    node_events = StepEvents(events, checkpoint.metadata.get("step", 0) if checkpoint else 0)
+    await events.status("processing", step=node_events.step, worker=delivery.worker)
+    outcome = await run_request(graph, request_id=request_id, context=stored_context(settings, request),
+                                start=start, resume=resume, on_event=node_events)
+    if outcome.status == "waiting_for_review":
+        await events.status("waiting_for_review", step=node_events.step)
+    else:
+        summary = outcome.summary.model_dump(mode="json") if outcome.summary else None
+        await events.status("completed")
+        await events.end("completed", summary=summary)
+    return outcome
 
 
 async def report_failure(settings: Settings, request_id: str, error: BaseException) -> None:

@@ -7,12 +7,15 @@ from typing import Any
 from celery import Task, shared_task
 from celery.utils.log import get_task_logger
 
-from celery_worker.app import GENERATE_API_TASK, GENERATE_UI_TASK, RESUME_REVIEW_TASK
+from celery_worker.app import GENERATE_API_TASK, GENERATE_UI_TASK, HARD_TIME_LIMIT_S, RESUME_REVIEW_TASK
 from celery_worker.loop import run
 from celery_worker.pipeline import Delivery, process, report_failure
 from graph.settings import Settings
 
 logger = get_task_logger(__name__)
+
+# Seconds before an answer that found its request busy is tried again.
+BUSY_RETRY_S = 5
 
 
 class RequestTask(Task):
@@ -25,7 +28,10 @@ class RequestTask(Task):
 
     def delivery(self) -> Delivery:
         info = self.request.delivery_info or {}
-        return Delivery(worker=self.request.hostname or "", run_id=self.request.id or "",
+        properties = self.request.properties or {}
+        run_id = self.request.id or ""
+        return Delivery(worker=self.request.hostname or "", run_id=run_id,
+                        tag=str(properties.get("delivery_tag") or run_id),
                         redelivered=bool(info.get("redelivered")))
 
     def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
@@ -50,4 +56,8 @@ def generate_api_tests_task(self: RequestTask, *, request_id: str) -> dict[str, 
 @shared_task(bind=True, base=RequestTask, name=RESUME_REVIEW_TASK)
 def resume_review_task(self: RequestTask, *, request_id: str, answer: dict[str, Any]) -> dict[str, str]:
     """Continue a request stopped for review with the reviewer's answer."""
-    return run(process(self.settings, request_id, kind=None, delivery=self.delivery(), answer=answer))
+    outcome = run(process(self.settings, request_id, kind=None, delivery=self.delivery(), answer=answer))
+    if outcome["status"] == "busy":
+        # A duplicate delivery of the request's generation still runs: the answer waits for it, never lost.
+        raise self.retry(countdown=BUSY_RETRY_S, max_retries=HARD_TIME_LIMIT_S // BUSY_RETRY_S)
+    return outcome

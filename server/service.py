@@ -13,7 +13,6 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.graph.state import CompiledStateGraph
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
-from redis.asyncio import Redis
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -21,10 +20,12 @@ from celery_worker.app import create_celery
 from graph.builder import build_graph
 from graph.checkpointing import open_checkpointer
 from graph.settings import Settings
+from server.streaming import EventsRedis
 from storage.engine import create_engine_for, migrate, session_factory
 
-# Open event streams plus a few for everything else; beyond that, a new stream fails at once.
-MAX_REDIS_CONNECTIONS = 1000
+# Event streams share one subscription and read back with short commands: a few connections serve them
+# all. Beyond this, a command waits for a free connection instead of opening one more.
+MAX_REDIS_CONNECTIONS = 32
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,7 +34,7 @@ class Service:
 
     settings: Settings
     sessions: sessionmaker[Session]
-    redis: Redis
+    redis: EventsRedis
     celery: Celery
     # The pipeline with the workers' checkpointer: the server only reads run state through it.
     graph: CompiledStateGraph
@@ -70,9 +71,9 @@ async def open_service(settings: Settings) -> AsyncIterator[Service]:
     engine = create_engine_for(settings.sqlalchemy_url)
     celery = create_celery(settings, results=False)  # it only sends tasks and pings workers
     try:
-        # Every connected event stream holds a connection (a blocking XREAD): allow many.
-        redis = Redis.from_url(settings.redis_url, decode_responses=True,
-                               max_connections=MAX_REDIS_CONNECTIONS)
+        # Health checks: a half-open connection under the idle subscription is noticed and replaced.
+        redis = EventsRedis.pooled(settings.redis_url, max_connections=MAX_REDIS_CONNECTIONS,
+                                   health_check_interval=30)
         async with redis, open_saver(settings) as saver:
             yield Service(settings=settings, sessions=session_factory(engine), redis=redis, celery=celery,
                           graph=build_graph(checkpointer=saver))

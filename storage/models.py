@@ -118,6 +118,9 @@ class Request(Base):
     result_summary: Mapped[dict[str, Any] | None]
     # The delivered suite's files besides its test modules (conftest.py, support modules), by name.
     support_files: Mapped[dict[str, Any] | None]
+    # When its task was handed to the broker; NULL while pending means stored but never queued (the
+    # server died in between), which the worker's sweeper repairs.
+    enqueued_at: Mapped[datetime | None]
 
     test_cases: Mapped[list[TestCase]] = relationship(
         back_populates="request",
@@ -159,3 +162,21 @@ class TestCase(Base):
 
     def __repr__(self) -> str:
         return f"TestCase({self.module}::{self.test_name}, {self.validation_status})"
+
+
+class IdempotencyKey(Base):
+    """A client's `Idempotency-Key`: the request it made, and a fingerprint of what it asked for.
+
+    The row is written before the request exists (`request_id` NULL while the first call is in flight),
+    so two concurrent calls with one key cannot both make a request.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    # The caller's scope (a digest of its API key) and the key it sent, as `scope:key`.
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the route and the canonical body
+    request_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("requests.request_id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Request, RequestStatus, TestCase, utcnow
+from storage.models import IdempotencyKey, Request, RequestStatus, TestCase, utcnow
 from tools.errors import UnknownRequestError
 from vocabulary.artefacts import RequestKind, TestType, Verdict
 
@@ -120,6 +122,100 @@ def mark_failed(session: Session, request_id: uuid.UUID, error: str) -> Request:
     request.error_message = error
     session.commit()
     return request
+
+
+def mark_enqueued(session: Session, request_id: uuid.UUID) -> None:
+    """The request's task is with the broker (the first time only: a sweep's later send changes nothing)."""
+    session.execute(
+        update(Request)
+        .where(Request.request_id == request_id, Request.enqueued_at.is_(None))
+        .values(enqueued_at=utcnow())
+    )
+    session.commit()
+
+
+def enqueue_stranded(
+    session: Session, *, stored_before: datetime, limit: int, send: Callable[[Request], None]
+) -> list[uuid.UUID]:
+    """Queue, oldest first and at most `limit`, pending requests stored before `stored_before` but never
+    queued; `send` hands one to the broker. Returns their ids.
+
+    One row per transaction, locked while it is sent: concurrent sweepers skip it (SKIP LOCKED on
+    PostgreSQL; SQLite has a single writer), and a send that raises leaves the row for the next sweep.
+    """
+    sent: list[uuid.UUID] = []
+    stmt = (
+        select(Request)
+        .where(
+            Request.status == RequestStatus.PENDING,
+            Request.enqueued_at.is_(None),
+            Request.created_at < stored_before,
+        )
+        .order_by(Request.created_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    while len(sent) < limit:
+        request = session.scalars(stmt).one_or_none()
+        if request is None:
+            break
+        try:
+            send(request)
+        except BaseException:
+            session.rollback()
+            raise
+        request.enqueued_at = utcnow()
+        session.commit()
+        sent.append(request.request_id)
+    session.rollback()  # end the last (empty) read's transaction
+    return sent
+
+
+def claim_idempotency_key(
+    session: Session, key: str, fingerprint: str, *, abandoned_before: datetime
+) -> IdempotencyKey | None:
+    """Reserve `key` for a request about to be made (None), or the row that already holds it.
+
+    A reservation that never got its request (its server died) is taken over once older than
+    `abandoned_before`.
+    """
+    while True:  # a holder may release the key between our insert and our read: then insert again
+        try:
+            reservation = {"key": key, "fingerprint": fingerprint, "created_at": utcnow()}
+            session.execute(insert(IdempotencyKey).values(**reservation))
+            session.commit()
+            return None
+        except IntegrityError:
+            session.rollback()
+        taken_over = session.execute(
+            update(IdempotencyKey)
+            .where(
+                IdempotencyKey.key == key,
+                IdempotencyKey.request_id.is_(None),
+                IdempotencyKey.created_at < abandoned_before,
+            )
+            .values(fingerprint=fingerprint, created_at=utcnow())
+        )
+        session.commit()
+        if taken_over.rowcount == 1:  # type: ignore[attr-defined]
+            return None
+        holder = session.get(IdempotencyKey, key, populate_existing=True)
+        if holder is not None:
+            return holder
+
+
+def bind_idempotency_key(session: Session, key: str, request_id: uuid.UUID) -> None:
+    """The reserved `key` made `request_id`: later calls with it get that request."""
+    session.execute(update(IdempotencyKey).where(IdempotencyKey.key == key).values(request_id=request_id))
+    session.commit()
+
+
+def release_idempotency_key(session: Session, key: str) -> None:
+    """The call holding `key` made no request (it was refused): the key is free for a retry."""
+    session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.key == key, IdempotencyKey.request_id.is_(None))
+    )
+    session.commit()
 
 
 def replace_test_cases(

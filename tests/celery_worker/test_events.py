@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
@@ -14,6 +15,7 @@ from celery_worker.events import (
     channel,
     entry_order,
     last_event,
+    live_event,
     read_after,
     stream_key,
 )
@@ -60,3 +62,30 @@ async def test_the_stream_is_capped(redis: Redis) -> None:
         await log.status("processing", n=n)
     # Approximate trimming keeps at least the cap and never much more.
     assert STREAM_MAXLEN <= await redis.xlen(stream_key(request_id)) < STREAM_MAXLEN + 300
+
+
+async def test_an_event_published_again_under_its_once_key_is_not_repeated(redis: Redis) -> None:
+    """A redelivered task replaying a step: the stream and the channel carry that step's events once."""
+    request_id = str(uuid.uuid4())
+    log = EventLog(redis, request_id)
+    started = NodeEvent(event="started", node="validation", request_id=request_id)
+    async with redis.pubsub() as pubsub:
+        await pubsub.subscribe(channel(request_id))
+        await pubsub.get_message(timeout=1)
+        first = await log.node(started, step=3)
+        assert await log.node(started, step=3) == first
+        again = await log.node(started, step=5)  # the same node at a later step (a regeneration) is new
+        ends = [await log.end("completed"), await log.end("completed")]
+        published = [await pubsub.get_message(ignore_subscribe_messages=True, timeout=1) for _ in range(4)]
+    stored = await read_after(redis, request_id, "0-0")
+    assert [e.id for e in stored] == [first, again, ends[0]] and ends[1] == ends[0]
+    assert published[-1] is None
+    live = [live_event(message["data"]) for message in published[:3]]
+    assert live == stored  # the live event is its stream entry, id and data byte for byte
+
+
+async def test_racing_publishers_of_one_event_append_it_once(redis: Redis) -> None:
+    request_id = str(uuid.uuid4())
+    logs = [EventLog(redis, request_id) for _ in range(8)]
+    ids = await asyncio.gather(*(log.end("completed") for log in logs))
+    assert len(set(ids)) == 1 and await redis.xlen(stream_key(request_id)) == 1

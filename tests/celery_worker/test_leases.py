@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from kombu import Connection
+from redis.asyncio import Redis
 
 from celery_worker.app import TestOpsCelery
-from celery_worker.leases import lease_key, reclaim, renew
+from celery_worker.leases import claim_run, lease_key, reclaim, release_run, renew, run_key
+from graph.settings import Settings
 
 QUEUE = "lease-test"
 LEASE_S = 0.2
@@ -69,3 +73,20 @@ def test_a_fresh_delivery_gets_time_to_take_its_lease(connections: tuple[Connect
     message = take_delivery(holder)
     assert reclaim(survivor.default_channel, lease_s=5) == []
     holder.default_channel.basic_ack(message.delivery_tag)
+
+
+async def test_a_run_belongs_to_one_live_delivery_at_a_time(settings: Settings) -> None:
+    """The same task queued twice: the second delivery may not run while the first's lease lives."""
+    request_id = str(uuid.uuid4())
+    async with Redis.from_url(settings.redis_url, decode_responses=True) as redis:
+        claim = {"worker": "w1@test", "lease_s": LEASE_S, "ttl_s": 60}
+        assert await claim_run(redis, request_id, tag="first", **claim)
+        assert not await claim_run(redis, request_id, tag="second", **claim)
+        assert await claim_run(redis, request_id, tag="first", **claim)  # its own redelivery goes on
+        await release_run(redis, request_id, tag="second")  # not its claim: nothing happens
+        assert await redis.get(run_key(request_id)) == "first"
+        await asyncio.sleep(LEASE_S * 1.5)  # the first delivery's worker died: its lease lapsed
+        assert await claim_run(redis, request_id, tag="second", **claim)
+        await release_run(redis, request_id, tag="second")
+        assert not await redis.exists(run_key(request_id))
+        await redis.delete(lease_key("first"), lease_key("second"))

@@ -217,14 +217,14 @@ def test_requests_are_listed_newest_first(client: httpx.Client) -> None:
 def test_openapi_document_matches_the_routes(client: httpx.Client) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     expected = {
-        ("post", "/api/v1/requests/api"): {"202", "401", "422", "503"},
-        ("post", "/api/v1/requests/ui"): {"202", "401", "422", "503"},
+        ("post", "/api/v1/requests/api"): {"202", "400", "401", "409", "422", "503"},
+        ("post", "/api/v1/requests/ui"): {"202", "400", "401", "409", "422", "503"},
         ("get", "/api/v1/requests"): {"200", "401", "422"},
         ("get", "/api/v1/requests/{request_id}"): {"200", "401", "404", "422"},
         ("get", "/api/v1/requests/{request_id}/tests"): {"200", "401", "404", "422"},
         ("get", "/api/v1/requests/{request_id}/tests.zip"): {"200", "401", "404", "409", "422"},
         ("get", "/api/v1/requests/{request_id}/events"): {"200", "401", "404", "422"},
-        ("post", "/api/v1/requests/{request_id}/review"): {"202", "401", "404", "409", "422", "503"},
+        ("post", "/api/v1/requests/{request_id}/review"): {"202", "400", "401", "404", "409", "422", "503"},
         ("get", "/healthz"): {"200"},
         ("get", "/readyz"): {"200", "503"},
     }

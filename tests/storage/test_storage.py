@@ -68,10 +68,12 @@ def test_migrate_creates_schema_on_empty_db(empty_url: str) -> None:
 
     engine = create_engine_for(empty_url)
     try:
-        assert set(inspect(engine).get_table_names()) == {"alembic_version", "requests", "test_cases"}
+        assert set(inspect(engine).get_table_names()) == {
+            "alembic_version", "requests", "test_cases", "idempotency_keys"
+        }
     finally:
         engine.dispose()
-    assert _current_revision(empty_url) == _head() == "0002"
+    assert _current_revision(empty_url) == _head() == "0003"
 
 
 def test_migrate_twice_is_noop(db_url: str, sessions: sessionmaker[Session]) -> None:
@@ -265,3 +267,59 @@ def test_sqlite_engine_enforces_foreign_keys_and_uses_wal(tmp_path: Path) -> Non
     with plain.connect() as conn:
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 0
     plain.dispose()
+
+
+def test_an_idempotency_key_is_reserved_once_then_names_its_request(session: Session) -> None:
+    long_ago = datetime.now(UTC) - timedelta(minutes=1)
+    assert repo.claim_idempotency_key(session, "k1", "body-a", abandoned_before=long_ago) is None
+    # While its first call is in flight, the key names no request yet.
+    held = repo.claim_idempotency_key(session, "k1", "body-a", abandoned_before=long_ago)
+    assert held is not None and held.request_id is None and held.fingerprint == "body-a"
+    request_id = _new_request(session).request_id
+    repo.bind_idempotency_key(session, "k1", request_id)
+    bound = repo.claim_idempotency_key(session, "k1", "body-b", abandoned_before=datetime.now(UTC))
+    assert bound is not None and (bound.request_id, bound.fingerprint) == (request_id, "body-a")
+    repo.release_idempotency_key(session, "k1")  # a bound key is never released
+    assert repo.claim_idempotency_key(session, "k1", "body-a", abandoned_before=long_ago) is not None
+
+
+def test_an_abandoned_or_released_reservation_can_be_taken(session: Session) -> None:
+    now = datetime.now(UTC)
+    assert repo.claim_idempotency_key(session, "k2", "body-a", abandoned_before=now) is None
+    # Its server died before making the request: once old enough, a retry takes the key over.
+    later = now + timedelta(minutes=1)
+    assert repo.claim_idempotency_key(session, "k2", "body-b", abandoned_before=later) is None
+    repo.release_idempotency_key(session, "k2")
+    assert repo.claim_idempotency_key(session, "k2", "body-c", abandoned_before=now) is None
+
+
+def test_only_requests_never_queued_are_swept_and_each_once(session: Session) -> None:
+    stranded = [_new_request(session).request_id for _ in range(3)]
+    queued = _new_request(session).request_id
+    repo.mark_enqueued(session, queued)
+    started = _new_request(session).request_id
+    repo.mark_processing(session, started)
+    sent: list[uuid.UUID] = []
+
+    def send(request: Request) -> None:
+        sent.append(request.request_id)
+
+    assert repo.enqueue_stranded(session, stored_before=datetime.now(UTC) - timedelta(hours=1), limit=10,
+                                 send=send) == []
+    later = datetime.now(UTC) + timedelta(seconds=1)
+    assert repo.enqueue_stranded(session, stored_before=later, limit=2, send=send) == stranded[:2]
+    assert repo.enqueue_stranded(session, stored_before=later, limit=10, send=send) == stranded[2:]
+    assert repo.enqueue_stranded(session, stored_before=later, limit=10, send=send) == []
+    assert sent == stranded
+
+
+def test_a_failed_send_leaves_the_request_for_the_next_sweep(session: Session) -> None:
+    request_id = _new_request(session).request_id
+
+    def broker_down(_: Request) -> None:
+        raise ConnectionError("broker down")
+
+    later = datetime.now(UTC) + timedelta(seconds=1)
+    with pytest.raises(ConnectionError):
+        repo.enqueue_stranded(session, stored_before=later, limit=10, send=broker_down)
+    assert repo.enqueue_stranded(session, stored_before=later, limit=10, send=lambda _: None) == [request_id]
