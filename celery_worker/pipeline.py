@@ -26,6 +26,7 @@ from storage.engine import session_scope
 from storage.models import Request, RequestStatus
 from storage.repository import get_request, mark_failed
 from tools.errors import InputError, UnknownRequestError
+from tools.target_policy import TargetPolicy
 from vocabulary.artefacts import RequestKind
 
 
@@ -51,13 +52,19 @@ def load_request(settings: Settings, request_id: str) -> Request:
 
 def start_state(request: Request) -> InputState:
     """The graph input of a stored request."""
-    return InputState(request_id=str(request.request_id), kind=request.kind, target=request.target,  # type: ignore[arg-type]
-                      base_url=request.base_url, requirements=list(request.requirements))
+    return InputState(
+        request_id=str(request.request_id),
+        kind=request.kind,
+        target=request.target,  # type: ignore[arg-type]
+        base_url=request.base_url,
+        requirements=list(request.requirements),
+    )
 
 
 def stored_context(settings: Settings, request: Request) -> Context:
     """The run context from the options stored with the request, so every delivery behaves the same."""
-    return Context.for_run(settings, RunOptions.model_validate(request.options or {}))
+    options = RunOptions.model_validate(request.options or {})
+    return Context.for_run(settings, options, target_policy=TargetPolicy.service(settings.target_allowlist))
 
 
 def failure_reason(error: BaseException) -> str:
@@ -93,16 +100,28 @@ class StepEvents:
         await self.events.node(event, step=self.step)
 
 
-async def process(settings: Settings, request_id: str, *, kind: RequestKind | None, delivery: Delivery,
-                  answer: dict[str, Any] | None = None) -> dict[str, str]:
+async def process(
+    settings: Settings,
+    request_id: str,
+    *,
+    kind: RequestKind | None,
+    delivery: Delivery,
+    answer: dict[str, Any] | None = None,
+) -> dict[str, str]:
     """Start, continue or (with `answer`) resume the request's graph; returns how the run ended, or "busy"
     while another live delivery runs the request (this one then does nothing).
 
     `kind`, when given, must be the stored request's: a UI task never runs an API request.
     """
     async with event_log(settings, request_id) as events, open_checkpointer(settings) as saver:
-        if not await claim_run(events.redis, request_id, tag=delivery.tag, worker=delivery.worker,
-                               lease_s=settings.worker_lease_s, ttl_s=settings.broker_visibility_timeout_s):
+        if not await claim_run(
+            events.redis,
+            request_id,
+            tag=delivery.tag,
+            worker=delivery.worker,
+            lease_s=settings.worker_lease_s,
+            ttl_s=settings.broker_visibility_timeout_s,
+        ):
             # The task was queued twice and a live delivery runs it: that one tells everything.
             return {"request_id": request_id, "status": "busy"}
         try:
@@ -121,22 +140,35 @@ async def process(settings: Settings, request_id: str, *, kind: RequestKind | No
         return {"request_id": request_id, "status": outcome.status}
 
 
-async def _run(settings: Settings, request: Request, saver: BaseCheckpointSaver, events: EventLog,
-               delivery: Delivery, answer: dict[str, Any] | None) -> RunOutcome:
+async def _run(
+    settings: Settings,
+    request: Request,
+    saver: BaseCheckpointSaver,
+    events: EventLog,
+    delivery: Delivery,
+    answer: dict[str, Any] | None,
+) -> RunOutcome:
     """The claimed run: from its last checkpoint, each step's events told once however often replayed."""
     request_id = str(request.request_id)
     graph = build_graph(checkpointer=saver)
     config = {"configurable": {"thread_id": request_id}}
-    await events.metadata(request.kind, worker=delivery.worker, run_id=delivery.run_id,
-                          redelivered=delivery.redelivered)
+    await events.metadata(
+        request.kind, worker=delivery.worker, run_id=delivery.run_id, redelivered=delivery.redelivered
+    )
     checkpoint = await saver.aget_tuple(config)
     start = None if checkpoint else start_state(request)
     # An answer an earlier delivery already applied must not be given to a later interrupt.
     resume = answer if answer is not None and (await graph.aget_state(config)).interrupts else None
     node_events = StepEvents(events, checkpoint.metadata.get("step", 0) if checkpoint else 0)
     await events.status("processing", step=node_events.step, worker=delivery.worker)
-    outcome = await run_request(graph, request_id=request_id, context=stored_context(settings, request),
-                                start=start, resume=resume, on_event=node_events)
+    outcome = await run_request(
+        graph,
+        request_id=request_id,
+        context=stored_context(settings, request),
+        start=start,
+        resume=resume,
+        on_event=node_events,
+    )
     if outcome.status == "waiting_for_review":
         await events.status("waiting_for_review", step=node_events.step)
     else:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from graph.settings import Settings
 from tools.browser import BrowserSession
 from tools.containment import DEFAULT_LIMITS, Limits
+from tools.target_policy import EMBEDDED_POLICY, TargetPolicy
 
 
 class RunOptions(BaseModel):
@@ -53,10 +54,17 @@ class Context:
     browser: BrowserSession | None = None
     # Resource limits of the sandbox each generated suite runs in.
     sandbox_limits: Limits = DEFAULT_LIMITS
+    # Which hosts reconnaissance may reach: the embedded default allows loopback, service mode does not.
+    target_policy: TargetPolicy = EMBEDDED_POLICY
 
     @classmethod
     def for_run(
-        cls, settings: Settings, options: RunOptions, *, browser: BrowserSession | None = None
+        cls,
+        settings: Settings,
+        options: RunOptions,
+        *,
+        browser: BrowserSession | None = None,
+        target_policy: TargetPolicy = EMBEDDED_POLICY,
     ) -> Context:
         return cls(
             database_url=settings.sqlalchemy_url,
@@ -65,5 +73,6 @@ class Context:
             llm_model=settings.openai_model,
             browser=browser,
             sandbox_limits=settings.sandbox_limits,
+            target_policy=target_policy,
             **options.model_dump(),
         )

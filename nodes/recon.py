@@ -11,28 +11,37 @@ from graph.context import Context
 from graph.state import State
 from tools.browser import BrowserSession
 from tools.openapi import reconnoitre_api
-from tools.page_recon import reconnoitre_page
+from tools.page_recon import reconnoitre_page, validate_page_url
+from tools.target_policy import TargetPolicy
 from vocabulary.page_model import PageModel
 
 
 async def reconnaissance(state: State, runtime: Runtime[Context]) -> dict:
-    """API: load and resolve the spec, check the base URL answers. UI: explore the page in Chromium."""
+    """API: load and resolve the spec, check the base URL answers. UI: explore the page in Chromium.
+
+    Every URL reached is admitted by the run's target policy first.
+    """
     context = runtime.context
+    policy = context.target_policy
     if state.kind == "ui":
-        page = await _explore(state, context)
+        # A refused page is refused before Chromium opens anything.
+        await policy.admit_async(validate_page_url(state.target))
+        page = await _explore(state, context, policy)
         parts = urlsplit(page.final_url or state.target)
         return {"page": page, "base_url": f"{parts.scheme}://{parts.netloc}"}
-    api = await reconnoitre_api(state.target, state.base_url, timeout_s=context.recon_timeout_s)
+    api = await reconnoitre_api(
+        state.target, state.base_url, timeout_s=context.recon_timeout_s, policy=policy
+    )
     return {"api": api, "base_url": api.base_url}
 
 
-async def _explore(state: State, context: Context) -> PageModel:
-    """With the process's browser when the caller has one, else with a browser of this run's own."""
+async def _explore(state: State, context: Context, policy: TargetPolicy) -> PageModel:
+    """With the process's browser when the caller has one under this policy, else with one of its own."""
     options = {
         "settle_timeout_ms": int(context.recon_timeout_s * 1000),
         "screenshot_dir": Path(context.workspace_dir) / state.request_id,
     }
-    if context.browser is not None:
+    if context.browser is not None and context.browser.policy == policy:
         return await reconnoitre_page(context.browser, state.target, **options)
-    async with BrowserSession() as browser:
+    async with BrowserSession(policy=policy) as browser:
         return await reconnoitre_page(browser, state.target, **options)

@@ -9,8 +9,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tools.errors import InputError, UnknownRequestError
+from tools.openapi import MAX_SPEC_BYTES
+
+# The largest request body: an inline spec of the largest size read, and room for requirements and options.
+MAX_BODY_BYTES = MAX_SPEC_BYTES + 1_048_576
 
 logger = logging.getLogger("testops.server")
 
@@ -47,6 +52,59 @@ class UnavailableError(ServiceError):
     """A dependency (database, broker) cannot take the request now."""
 
     status_code = 503
+
+
+class BodySizeLimit:
+    """Answers 413 to a request body larger than `max_bytes` before any of it is parsed (or even kept)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:  # the server never lets a body outgrow its Content-Length
+            if declared.isdigit() and int(declared) > self.max_bytes:
+                await self._refuse(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+            return
+        body = await self._bounded_body(receive)  # chunked: read it here, as far as the bound
+        if body is None:
+            await self._refuse(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _bounded_body(self, receive: Receive) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b"".join(chunks)  # the client went away; the app hears it on its next receive
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = f"request body is larger than {self.max_bytes // 1_048_576} MB"
+        await _answer(413, detail)(scope, receive, send)
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -96,7 +154,8 @@ async def _unexpected(_: Request, error: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """The one place where errors become HTTP answers."""
+    """The one place where errors become HTTP answers, a body too large to read (413) among them."""
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(InputError, _input_error)

@@ -1,7 +1,9 @@
-"""Accepting a request: store it (with its inline spec), then queue it; nothing is queued for bad input."""
+"""Accepting a request: judge its targets by the service's policy, store it (with its inline spec), then queue
+it; nothing is queued for bad input or a refused target."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -14,6 +16,9 @@ from server.errors import UnavailableError
 from server.schemas import ApiRequestCreate, RequestAccepted, UiRequestCreate
 from server.service import Service
 from storage.repository import create_request, mark_failed
+from tools.errors import TargetUnreachableError
+from tools.openapi import check_inline_document
+from tools.target_policy import TargetPolicy
 from vocabulary.artefacts import RequestKind
 
 logger = logging.getLogger("testops.server")
@@ -48,17 +53,32 @@ def enqueue(service: Service, *, kind: RequestKind, target: str, base_url: str, 
     return RequestAccepted(request_id=request_id)
 
 
+def _judge(policy: TargetPolicy, url: str) -> None:
+    """Refuse (TargetRefusedError, a 422) what the policy forbids; a host name that does not resolve now
+    reaches nothing now, and is judged again by the worker's policy when it is fetched."""
+    with contextlib.suppress(TargetUnreachableError):
+        policy.admit(url)
+
+
 def submit_api(service: Service, body: ApiRequestCreate) -> RequestAccepted:
+    """Refuse (422) what the target policy forbids or an inline spec that cannot be tested, then enqueue."""
+    policy = TargetPolicy.service(service.settings.target_allowlist)
     request_id = uuid.uuid4()
     if body.openapi is not None:
+        _judge(policy, check_inline_document(body.openapi, body.base_url or ""))
         target = store_inline_spec(service.settings, request_id, body.openapi)
     else:
         assert body.openapi_url is not None
+        _judge(policy, body.openapi_url)
+        if body.base_url:
+            _judge(policy, body.base_url)
         target = body.openapi_url
     return enqueue(service, kind="api", target=target, base_url=body.base_url or "",
                    requirements=body.requirements, options=body.options.model_dump(), request_id=request_id)
 
 
 def submit_ui(service: Service, body: UiRequestCreate) -> RequestAccepted:
+    """Refuse (422) a page the target policy forbids, then enqueue."""
+    _judge(TargetPolicy.service(service.settings.target_allowlist), body.url)
     return enqueue(service, kind="ui", target=body.url, base_url="", requirements=body.requirements,
                    options=body.options.model_dump(), request_id=uuid.uuid4())

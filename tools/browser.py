@@ -1,7 +1,9 @@
 """One browser layer over Playwright (async): a single Chromium per session, a fresh context per page.
 
 Launching Chromium costs far more than opening a context, so a `BrowserSession` is made once (per process,
-per worker, per test module) and every reconnaissance or validation run borrows pages from it.
+per worker, per test module) and every reconnaissance or validation run borrows pages from it. Under a
+policy that refuses inner addresses (service mode) a page's context goes through a `GuardingProxy`: every
+request, redirects and sub-requests included, is admitted by the policy and sent to the checked address.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from playwright.async_api import Browser, Page, Playwright, async_playwright
+from playwright.async_api import Browser, Page, Playwright, ProxySettings, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from tools.errors import InputError
+from tools.target_policy import EMBEDDED_POLICY, GuardingProxy, TargetPolicy
 
 DEFAULT_CHROMIUM_ARGS: tuple[str, ...] = (
     "--no-sandbox",
@@ -47,10 +50,16 @@ class BrowserConfig:
 
 
 class BrowserSession:
-    """A lazily started Chromium shared by many pages; each page gets its own isolated context."""
+    """A lazily started Chromium shared by many pages; each page gets its own isolated context.
 
-    def __init__(self, config: BrowserConfig | None = None) -> None:
+    `policy` judges every request its pages make (see the module's docstring).
+    """
+
+    def __init__(
+        self, config: BrowserConfig | None = None, *, policy: TargetPolicy = EMBEDDED_POLICY
+    ) -> None:
         self.config = config or BrowserConfig()
+        self.policy = policy
         self._playwright: Playwright | None = None
         self._browser: Browser | None = None
         # Several requests may ask for their first page at once; only one of them may launch Chromium.
@@ -98,18 +107,28 @@ class BrowserSession:
     async def new_page(self) -> AsyncIterator[Page]:
         """A page in a fresh context (no cookies or storage shared); the context is closed afterwards."""
         browser = await self.start()
-        context = await browser.new_context(
-            viewport={"width": self.config.viewport_width, "height": self.config.viewport_height}
-        )
-        context.set_default_navigation_timeout(self.config.navigation_timeout_ms)
-        context.set_default_timeout(self.config.action_timeout_ms)
+        proxy = GuardingProxy(self.policy) if not self.policy.inner_addresses else None
+        proxy_settings: ProxySettings | None = None
+        if proxy is not None:
+            # "<-loopback>": Chromium otherwise sends loopback requests past any proxy.
+            proxy_settings = {"server": await proxy.start(), "bypass": "<-loopback>"}
         try:
-            yield await context.new_page()
-        finally:
+            context = await browser.new_context(
+                viewport={"width": self.config.viewport_width, "height": self.config.viewport_height},
+                proxy=proxy_settings,
+            )
+            context.set_default_navigation_timeout(self.config.navigation_timeout_ms)
+            context.set_default_timeout(self.config.action_timeout_ms)
             try:
-                await context.close()
-            except PlaywrightError:
-                pass  # the browser went away under us; there is nothing left to close
+                yield await context.new_page()
+            finally:
+                try:
+                    await context.close()
+                except PlaywrightError:
+                    pass  # the browser went away under us; there is nothing left to close
+        finally:
+            if proxy is not None:
+                await proxy.close()
 
     async def close(self) -> None:
         """Close the browser and stop Playwright; safe to call twice."""

@@ -15,13 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 from urllib.request import url2pathname
 
 import httpx
 import yaml
 
 from tools.errors import InputError, SpecError, TargetUnreachableError
+from tools.target_policy import EMBEDDED_POLICY, PinnedTransport, TargetPolicy, TargetRefusedError
 from vocabulary.api_model import (
     ApiModel,
     HttpMethod,
@@ -70,6 +71,14 @@ _SCHEMA_KEYWORDS = frozenset(
     }
 )
 
+# Bounds on what is read: a spec (or a file or URL it refers to), and what YAML aliases may expand it to.
+MAX_SPEC_BYTES = 20 * 1_048_576
+MAX_YAML_VALUES = 1_000_000
+MAX_REFERENCED_DOCUMENTS = 100
+
+_INTERNAL_REFS_ONLY = "a spec given inline or uploaded may only refer inside itself (#/...)"
+_NO_OPERATIONS = f"spec has no operations: its paths name no {', '.join(HTTP_METHODS)} to test"
+
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 _YAML_12_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
@@ -79,10 +88,12 @@ _PATH_WORD = re.compile(r"\{([^}]*)\}|[A-Za-z0-9]+")
 # --- Loading ---------------------------------------------------------------------------------------------
 
 
-async def load_document(source: str, *, timeout_s: float = 10.0) -> dict[str, Any]:
-    """Read an OpenAPI 3.0/3.1 document, JSON or YAML, from a file path or an http(s) URL."""
+async def load_document(
+    source: str, *, timeout_s: float = 10.0, policy: TargetPolicy = EMBEDDED_POLICY
+) -> dict[str, Any]:
+    """Read an OpenAPI 3.0/3.1 document, JSON or YAML, from a file path or an http(s) URL `policy` admits."""
     if _is_http_url(source):
-        text = await _fetch_text(source, timeout_s)
+        text = await _fetch_text(source, timeout_s, policy, what="spec")
     else:
         text = _read_text(_local_path(source), what="spec", shown=source)
     document = _parse(text, what="spec")
@@ -108,19 +119,46 @@ def _local_path(source: str) -> Path:
     return Path(source).expanduser()
 
 
-async def _fetch_text(url: str, timeout_s: float) -> str:
+async def _fetch_text(url: str, timeout_s: float, policy: TargetPolicy, *, what: str) -> str:
+    """The body of `url`, every hop (redirects too) admitted by the policy, at most MAX_SPEC_BYTES long."""
     try:
-        async with httpx.AsyncClient(timeout=timeout_s, follow_redirects=True) as client:
-            response = await client.get(url)
+        async with (
+            httpx.AsyncClient(
+                timeout=timeout_s, follow_redirects=True, transport=PinnedTransport(policy)
+            ) as client,
+            client.stream("GET", url) as response,
+        ):
+            if not response.is_success:
+                reason = f"HTTP {response.status_code} {response.reason_phrase}"
+                raise SpecError(f"could not fetch {what} {url}: {reason}")
+            data = await _bounded_body(response, what=f"{what} {url}")
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise SpecError(f"could not fetch spec {url}: {_network_reason(exc, timeout_s)}") from exc
-    if not response.is_success:
-        raise SpecError(f"could not fetch spec {url}: HTTP {response.status_code} {response.reason_phrase}")
-    return response.text
+        raise SpecError(f"could not fetch {what} {url}: {_network_reason(exc, timeout_s)}") from exc
+    except TargetRefusedError as exc:
+        raise TargetRefusedError(f"could not fetch {what} {url}: {exc}") from None
+    return data.decode(response.encoding or "utf-8", errors="replace")
+
+
+async def _bounded_body(response: httpx.Response, *, what: str) -> bytes:
+    """The response body, refused as soon as it grows past MAX_SPEC_BYTES (whatever Content-Length says)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_SPEC_BYTES:
+            raise SpecError(f"{what} is larger than {_megabytes(MAX_SPEC_BYTES)}")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_048_576:g} MB"
 
 
 def _read_text(path: Path, *, what: str, shown: str) -> str:
     try:
+        if path.stat().st_size > MAX_SPEC_BYTES:
+            raise SpecError(f"{what} is larger than {_megabytes(MAX_SPEC_BYTES)}: {shown}")
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise SpecError(f"{what} not found: {shown}") from exc
@@ -135,17 +173,48 @@ def _read_text(path: Path, *, what: str, shown: str) -> str:
 
 
 def _parse(text: str, *, what: str) -> Any:
-    """JSON when it parses as JSON (the fast path), else YAML."""
+    """JSON when it parses as JSON (the fast path), else YAML, whose aliases may not expand it unboundedly."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as json_error:
         try:
-            return yaml.load(text, Loader=_SpecLoader)
+            document = yaml.load(text, Loader=_SpecLoader)
         except yaml.YAMLError as yaml_error:
             # YAML also reads most JSON, but for text meant as JSON the JSON parser's complaint is clearer.
             meant_as_json = text.lstrip().startswith(("{", "["))
             reason = _json_reason(json_error) if meant_as_json else _yaml_reason(yaml_error)
             raise SpecError(f"{what} is not valid YAML/JSON: {reason}") from yaml_error
+    _check_alias_expansion(document, what=what)
+    return document
+
+
+def _check_alias_expansion(document: Any, *, what: str) -> None:
+    """Refuse YAML whose aliases contain themselves, or expand it past MAX_YAML_VALUES ("billion laughs").
+
+    The loader shares an aliased value instead of copying it, so the walk below is linear in what was
+    written; it counts what every later reader (resolver, normaliser, generator) would walk.
+    """
+    expanded: dict[int, int] = {}
+    open_ids: set[int] = set()
+    shared = False
+
+    def size(value: Any) -> int:
+        nonlocal shared
+        if not isinstance(value, dict | list):
+            return 1
+        if id(value) in expanded:
+            shared = True
+            return expanded[id(value)]
+        if id(value) in open_ids:
+            raise SpecError(f"{what} is refused: a YAML alias refers to a value that contains it")
+        open_ids.add(id(value))
+        total = 1 + sum(size(child) for child in (value.values() if isinstance(value, dict) else value))
+        open_ids.discard(id(value))
+        expanded[id(value)] = total
+        return total
+
+    if size(document) > MAX_YAML_VALUES and shared:
+        raise SpecError(f"{what} is refused: its YAML aliases expand it past {MAX_YAML_VALUES:,} values")
 
 
 def _json_reason(error: json.JSONDecodeError) -> str:
@@ -205,22 +274,31 @@ def _key_text(key: Any) -> str:
 
 @dataclass(frozen=True)
 class _Document:
-    """A document that `$ref`s point into: the spec itself or a file it refers to."""
+    """A document that `$ref`s point into: the spec itself, or a file or URL it refers to."""
 
     key: str
     label: str
     content: Any
     directory: Path | None  # where relative file refs start; None for a spec read from a URL
+    url: str | None = None  # where relative URL refs start, for a spec read from a URL
 
 
 _RefKey = tuple[str, str]  # (document key, JSON pointer)
 
 
 class _RefResolver:
-    """Inlines `$ref`s: JSON pointers into the spec, and files relative to the spec's own file."""
+    """Inlines `$ref`s: JSON pointers into the spec, and what relative refs name inside the spec's own home.
 
-    def __init__(self, document: dict[str, Any], source: str) -> None:
+    A spec read from a file may refer to files under its own folder (when the policy allows file refs at
+    all); one read from a URL to documents on its own origin, fetched beforehand (`referenced`).
+    """
+
+    def __init__(
+        self, document: dict[str, Any], source: str, policy: TargetPolicy, referenced: dict[str, Any]
+    ) -> None:
         self._root = _root_document(document, source)
+        self._policy = policy
+        self._referenced = referenced
         self._files: dict[str, _Document] = {self._root.key: self._root}
         self._resolved: dict[_RefKey, Any] = {}
         self._cutoffs = 0
@@ -269,17 +347,35 @@ class _RefResolver:
         pointer = unquote(fragment)
         if pointer and not pointer.startswith("/"):
             raise SpecError(f"unsupported $ref '{ref}': only JSON pointers (#/...) are followed")
-        return (self._file(location, ref, document) if location else document), pointer
-
-    def _file(self, location: str, ref: str, document: _Document) -> _Document:
-        if "://" in location:
+        if not location:
+            return document, pointer
+        if urlsplit(location).scheme or location.startswith("//"):
             raise SpecError(f"unsupported $ref '{ref}': only local and relative-file references are followed")
-        if document.directory is None:
+        if document.url is not None:
+            return self._url_document(location, ref, document.url), pointer
+        return self._file(location, ref, document), pointer
+
+    def _url_document(self, location: str, ref: str, base: str) -> _Document:
+        """A document on the spec's own origin, fetched beforehand by `load_referenced`."""
+        url = urldefrag(urljoin(base, location)).url  # a relative ref never leaves the origin
+        if url == self._root.key:
+            return self._root
+        if url not in self._referenced:
             raise SpecError(
                 f"cannot follow $ref '{ref}' in a spec read from a URL; "
                 "download the spec and the files it refers to, then pass its path"
             )
+        if url not in self._files:
+            self._files[url] = _Document(url, url, self._referenced[url], None, url)
+        return self._files[url]
+
+    def _file(self, location: str, ref: str, document: _Document) -> _Document:
+        """A file under the root spec's own folder, where the policy allows file refs at all."""
+        if not self._policy.file_refs or document.directory is None or self._root.directory is None:
+            raise SpecError(f"refused $ref '{ref}': {_INTERNAL_REFS_ONLY}")
         path = (document.directory / unquote(location)).resolve()
+        if not path.is_relative_to(self._root.directory):
+            raise SpecError(f"refused $ref '{ref}': it points outside the spec's folder")
         if str(path) not in self._files:
             text = _read_text(path, what=f"file of $ref '{ref}'", shown=str(path))
             content = _parse(text, what=f"file {path.name} (from $ref '{ref}')")
@@ -289,9 +385,48 @@ class _RefResolver:
 
 def _root_document(document: dict[str, Any], source: str) -> _Document:
     if _is_http_url(source):
-        return _Document(source, source, document, None)
+        return _Document(source, source, document, None, source)
     path = _local_path(source).resolve()
     return _Document(str(path), source, document, path.parent)
+
+
+async def load_referenced(
+    document: dict[str, Any], source: str, *, timeout_s: float = 10.0, policy: TargetPolicy = EMBEDDED_POLICY
+) -> dict[str, Any]:
+    """For a spec read from a URL: the documents its relative `$ref`s name on its own origin, by URL.
+
+    What other documents they refer to is fetched too, up to MAX_REFERENCED_DOCUMENTS; absolute refs are
+    left for the resolver to refuse by name.
+    """
+    if not _is_http_url(source):
+        return {}
+    referenced: dict[str, Any] = {}
+    pending = [(source, document)]
+    while pending:
+        base, content = pending.pop()
+        for url in _relative_ref_urls(content, base):
+            if url in referenced or url == source:
+                continue
+            if len(referenced) >= MAX_REFERENCED_DOCUMENTS:
+                raise SpecError(f"spec refers to more than {MAX_REFERENCED_DOCUMENTS} other documents")
+            text = await _fetch_text(url, timeout_s, policy, what=f"document of $ref {url}")
+            referenced[url] = _parse(text, what=f"document {url}")
+            pending.append((url, referenced[url]))
+    return referenced
+
+
+def _relative_ref_urls(node: Any, base: str) -> Iterator[str]:
+    """The URL of every document a relative `$ref` inside `node` names (absolute refs are not followed)."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _relative_ref_urls(item, base)
+    elif isinstance(node, dict):
+        ref = node.get("$ref")
+        location = ref.partition("#")[0] if isinstance(ref, str) else ""
+        if location and not urlsplit(location).scheme and not location.startswith("//"):
+            yield urldefrag(urljoin(base, location)).url
+        for value in node.values():
+            yield from _relative_ref_urls(value, base)
 
 
 def _at_pointer(document: _Document, pointer: str, ref: str) -> Any:
@@ -737,10 +872,20 @@ def _example(holder: dict[str, Any]) -> Any:
 # --- The model -------------------------------------------------------------------------------------------
 
 
-def build_api_model(document: dict[str, Any], *, source: str, base_url: str) -> ApiModel:
-    """Resolve, merge and normalise an OpenAPI document into an `ApiModel` (base_url minus trailing slash)."""
+def build_api_model(
+    document: dict[str, Any],
+    *,
+    source: str,
+    base_url: str,
+    policy: TargetPolicy = EMBEDDED_POLICY,
+    referenced: dict[str, Any] | None = None,
+) -> ApiModel:
+    """Resolve, merge and normalise an OpenAPI document into an `ApiModel` (base_url minus trailing slash).
+
+    `referenced`: for a spec read from a URL, the documents of its relative refs (see `load_referenced`).
+    """
     openapi_version = _check_version(document)
-    resolver = _RefResolver(document, source)
+    resolver = _RefResolver(document, source, policy, referenced or {})
     components = _mapping(document.get("components"), "components")
     schemes = _security_schemes(
         _mapping(resolver.resolve(components.get("securitySchemes")), "securitySchemes")
@@ -880,12 +1025,16 @@ def _one_line(text: str) -> str:
 # --- The live target -------------------------------------------------------------------------------------
 
 
-async def probe_base_url(base_url: str, *, timeout_s: float = 5.0) -> int:
+async def probe_base_url(
+    base_url: str, *, timeout_s: float = 5.0, policy: TargetPolicy = EMBEDDED_POLICY
+) -> int:
     """GET the base URL once, redirects not followed; any HTTP status at all means the target answers."""
     _check_http_url(base_url)
     try:
         async with (
-            httpx.AsyncClient(timeout=timeout_s, follow_redirects=False) as client,
+            httpx.AsyncClient(
+                timeout=timeout_s, follow_redirects=False, transport=PinnedTransport(policy)
+            ) as client,
             client.stream("GET", base_url) as response,  # the status is enough; the body is never read
         ):
             return response.status_code
@@ -929,18 +1078,73 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-async def reconnoitre_api(source: str, base_url: str, *, timeout_s: float = 10.0) -> ApiModel:
-    """Read the spec, model it, and check that the API answers at `base_url` (else at the spec's server)."""
-    document = await load_document(source, timeout_s=timeout_s)
-    api = build_api_model(document, source=source, base_url=base_url)
-    if not api.base_url:
-        api = api.model_copy(update={"base_url": _first_absolute_server(api.servers)})
-    status = await probe_base_url(api.base_url, timeout_s=timeout_s)
+async def reconnoitre_api(
+    source: str, base_url: str, *, timeout_s: float = 10.0, policy: TargetPolicy = EMBEDDED_POLICY
+) -> ApiModel:
+    """Read the spec, model it, and check that the API answers at `base_url` (else at the spec's server).
+
+    Every URL reached (the spec, the documents it refers to, the base URL) is admitted by `policy`.
+    """
+    document = await load_document(source, timeout_s=timeout_s, policy=policy)
+    referenced = await load_referenced(document, source, timeout_s=timeout_s, policy=policy)
+    api = read_api_model(document, source=source, base_url=base_url, policy=policy, referenced=referenced)
+    api = api.model_copy(update={"base_url": effective_base_url(api)})
+    status = await probe_base_url(api.base_url, timeout_s=timeout_s, policy=policy)
     return api.model_copy(update={"probe_status": status})
 
 
-def _first_absolute_server(servers: list[str]) -> str:
-    server = next((url for url in servers if _is_http_url(url)), None)
+def read_api_model(
+    document: dict[str, Any],
+    *,
+    source: str,
+    base_url: str,
+    policy: TargetPolicy = EMBEDDED_POLICY,
+    referenced: dict[str, Any] | None = None,
+) -> ApiModel:
+    """`build_api_model`, refusing a spec without a single operation: there would be nothing to test."""
+    api = build_api_model(document, source=source, base_url=base_url, policy=policy, referenced=referenced)
+    if not api.operations:
+        raise SpecError(_NO_OPERATIONS)
+    return api
+
+
+def check_inline_document(document: dict[str, Any], base_url: str) -> str:
+    """The service's quick look at an inline spec before queueing it (the worker reads it in full): every
+    `$ref` internal, some operation to test, and a base URL; returns that base URL (else the spec's)."""
+    _check_version(document)
+    if ref := next((ref for ref in _refs(document) if not ref.startswith("#")), None):
+        raise SpecError(f"refused $ref '{ref}': {_INTERNAL_REFS_ONLY}")
+    paths = _mapping(document.get("paths"), "paths")
+    # A path item may itself be a $ref (3.1): its operations are the worker's to find.
+    if not any(
+        isinstance(item, dict) and ("$ref" in item or any(method in item for method in HTTP_METHODS))
+        for path, item in paths.items()
+        if not path.startswith("x-")
+    ):
+        raise SpecError(_NO_OPERATIONS)
+    server = next((url for url in _servers(document, "inline spec") if _is_http_url(url)), None)
+    if not (base_url or server):
+        raise InputError("no base_url given and the spec has no absolute server URL")
+    return base_url or str(server)
+
+
+def _refs(node: Any) -> Iterator[str]:
+    """Every `$ref` string in `node`, wherever the resolver would meet it."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+    elif isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+
+
+def effective_base_url(api: ApiModel) -> str:
+    """The base URL given, else the spec's first absolute server URL."""
+    if api.base_url:
+        return api.base_url
+    server = next((url for url in api.servers if _is_http_url(url)), None)
     if server is None:
         raise InputError("no --base-url given and the spec has no absolute server URL")
     return server

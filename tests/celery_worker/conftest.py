@@ -20,7 +20,9 @@ REDIS_DB = 14
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     with stack.postgres_database("testops_worker") as database_url, stack.redis_database(REDIS_DB) as broker:
         migrate(database_url)  # the server migrates on start; here there is no server
-        yield stack.service_env(database_url, broker, tmp_path_factory.mktemp("worker-data"))
+        # The sample targets live on 127.0.0.1, which the service's workers refuse unless allowed.
+        yield stack.service_env(database_url, broker, tmp_path_factory.mktemp("worker-data"),
+                                TESTOPS_TARGET_ALLOWLIST="127.0.0.1")
 
 
 @pytest.fixture(scope="package")

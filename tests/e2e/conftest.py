@@ -21,9 +21,11 @@ WORKERS = ("w1", "w2")
 @pytest.fixture(scope="package")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     with stack.postgres_database("testops_e2e") as database_url, stack.redis_database(REDIS_DB) as broker:
-        # A short lease: a killed worker's task comes back within seconds.
+        # A short lease: a killed worker's task comes back within seconds. The sample targets live on
+        # 127.0.0.1, which the service refuses unless allowed.
         yield stack.service_env(database_url, broker, tmp_path_factory.mktemp("e2e-data"),
-                                TESTOPS_WORKER_LEASE_S="4", TESTOPS_SSE_PING_S="0.5")
+                                TESTOPS_WORKER_LEASE_S="4", TESTOPS_SSE_PING_S="0.5",
+                                TESTOPS_TARGET_ALLOWLIST="127.0.0.1")
 
 
 @pytest.fixture(scope="package")

@@ -15,13 +15,17 @@ from tests.e2e import stack
 from tests.e2e.stack import Server
 
 REDIS_DB = 13
+# Loopback's 127.0.0.1 only: the rest of 127.0.0.0/8 stays refused, for the refusal tests.
+ALLOWED_TARGETS = "127.0.0.1"
 
 
 @pytest.fixture(scope="package")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     with stack.postgres_database("testops_server") as database_url, stack.redis_database(REDIS_DB) as broker:
         data_dir = tmp_path_factory.mktemp("server-data")
-        yield stack.service_env(database_url, broker, data_dir, TESTOPS_SSE_PING_S="0.5")
+        # The targets the tests name live on 127.0.0.1, which the service refuses unless allowed.
+        yield stack.service_env(database_url, broker, data_dir, TESTOPS_SSE_PING_S="0.5",
+                                TESTOPS_TARGET_ALLOWLIST=ALLOWED_TARGETS)
 
 
 @pytest.fixture(scope="package")
