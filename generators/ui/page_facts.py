@@ -212,7 +212,7 @@ class PageFacts:
         for control in self.controls():
             if kinds and not isinstance(control, tuple(kinds)):
                 continue
-            names = _names(control)
+            names = names_of(control)
             if exact_text:
                 if any(n.strip().lower() == exact_text.strip().lower() for n in names):
                     return control
@@ -389,7 +389,8 @@ class PageFacts:
         return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def _names(control: Control) -> list[str]:
+def names_of(control: Control) -> list[str]:
+    """What a control is called: its label, text, placeholder, name, test id."""
     match control:
         case InputField():
             return [

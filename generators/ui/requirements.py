@@ -1,11 +1,13 @@
 """Turns one plain-language requirement into a UI scenario for a page, or says why it cannot.
 
 The reading (generators.ui.phrases) says what to do and what to see; PageFacts says which element is meant.
-Requirement text wins: recon's observations only fill in what the text leaves open (which error text).
+Requirement text wins: recon's observations only fill in what the text leaves open (which error text, the
+address a "/products/{id}" stands for), and a claim about the page as it loads must be what recon saw there.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Sequence
@@ -17,6 +19,7 @@ from generators.ui.page_facts import (
     Control,
     PageFacts,
     describe,
+    names_of,
     options_of,
     singular,
     snake,
@@ -107,6 +110,11 @@ class _Builder:
     chosen: tuple[Select, str] | None = None
     clicked_link: Link | None = None
     refused: str = ""  # how an empty add was refused: "disabled" button or "sent" and ignored
+    typed: str = ""  # what was typed into the entry field and not sent yet
+    elsewhere: bool = False  # the test went to a page recon did not read
+    named_items: tuple[str, ...] = ()  # the items the last check named
+    named_only: bool = False  # whether that check already said no other item is listed
+    acted: bool = False  # whether any action ran yet, beyond opening the page
 
     # --- declaring what the test locates ------------------------------------------------------------------
 
@@ -174,6 +182,7 @@ class _Builder:
         self.step(f"Open the {self.facts.feature} page", code(f"page.goto({url_expr(self.facts.path)})"))
 
     def act(self, action: p.Action) -> None:
+        self.acted = True
         match action:
             case p.Login():
                 self._login(action)
@@ -189,23 +198,24 @@ class _Builder:
                 self._rename(new, text)
             case p.Choose(option, hint):
                 self._choose(option, hint)
-            case p.Click(text, kind):
-                control = self.facts.find("", kinds=_KIND_TYPES.get(kind, ()), exact_text=text)
-                if control is None:
-                    raise Unplannable(f'nothing on the page is labelled "{text}"')
-                self.clicked_link = control if isinstance(control, Link) else None
-                self.step(f"Click {describe(control)}", do(self.declare(control), "click"))
+            case p.Click(text, kind, within):
+                self._click(text, kind, within)
             case p.Fill(value, field_words):
-                found = self.facts.find(field_words, kinds=(InputField,))
-                if found is None:
-                    raise Unplannable(f'no field on the page matches "{field_words}"')
-                self.last_field = self.declare(found)
-                self.step(
-                    f"Type {lit(value)} into {describe(found)}", do(self.last_field, "fill", lit(value))
-                )
-            case p.Press(key):
+                self._fill(value, field_words)
+            case p.Clear(field_words):
+                found = self._field(field_words)
+                self.step(f"Empty {describe(found)}", do(self.declare(found), "fill", '""'))
+            case p.FillAll():
+                self._fill_all()
+            case p.SetTo(target, value):
+                self._set_to(target, value)
+            case p.Press(key, field_words):
+                if field_words:
+                    self._press_in(key, self._field(field_words))
+                    return
                 press = do(self.last_field, "press", lit(key)) if self.last_field else None
                 self.step(f"Press {key}", press or code(f"page.keyboard.press({lit(key)})"))
+                self._sent_entry(self.last_field)
             case p.SetChecked(label, checked):
                 box = self.facts.find(label, kinds=(InputField,))
                 if not isinstance(box, InputField) or box.type not in ("checkbox", "radio"):
@@ -214,12 +224,115 @@ class _Builder:
                 self.step(f"{verb.capitalize()} {describe(box)}", do(self.declare(box), verb))
             case p.GoBack():
                 self.step("Go back", code("page.go_back()"))
+            case p.Reload():
+                self.step("Reload the page", code("page.reload()"))
+            case p.DoubleClick(text):
+                self._double_click(text)
             case p.Submit():
                 self._submit()
             case p.Open(path):
                 if not path.startswith("/"):
                     raise Unplannable(f'"{path}" is not a path on this site')
+                self.elsewhere = path != self.facts.path
                 self.step(f"Open {path}", code(f"page.goto({url_expr(path)})"))
+
+    def _field(self, field_words: str) -> InputField:
+        found = self.facts.find(field_words, kinds=(InputField,))
+        if not isinstance(found, InputField):
+            raise Unplannable(f'no field on the page matches "{field_words}"')
+        return found
+
+    def _fill(self, value: str, field_words: str) -> None:
+        found = self._field(field_words)
+        if found is self.facts.search_box():
+            self._search(value)  # sent the way recon saw this page search: as typed, or on Enter
+            return
+        self.last_field = self.declare(found)
+        entry = self.facts.entry()
+        if entry is not None and entry.field is found:
+            self.typed = value
+        self.step(f"Type {lit(value)} into {describe(found)}", do(self.last_field, "fill", lit(value)))
+
+    def _press_in(self, key: str, found: InputField) -> None:
+        """A key pressed in a field; in the entry field, with an entry typed first if none was."""
+        entry = self.facts.entry()
+        if entry is not None and entry.field is found and not self.typed:
+            self._fill(made_up_entries(1, avoid=self.added)[0], describe(found))
+        self.last_field = self.declare(found)
+        self.step(f"Press {key} in {describe(found)}", do(self.last_field, "press", lit(key)))
+        self._sent_entry(self.last_field)
+
+    def _sent_entry(self, sent_from: str) -> None:
+        """What was typed into the entry field is added once its button is clicked or Enter pressed in it."""
+        entry = self.facts.entry()
+        if (
+            self.typed
+            and entry is not None
+            and sent_from in (self.vars_by_key.get(entry.field.key), "submit")
+        ):
+            self.added.append(self.typed.strip())
+            self.typed = ""
+
+    def _click(self, text: str, kind: str, within: str) -> None:
+        deleting = self.facts.delete_control()
+        if deleting is not None and (deleting.locator.name or "").lower() == text.lower():
+            self._delete(within)
+            return
+        kinds = _KIND_TYPES.get(kind, ())
+        alike = [
+            c
+            for c in self.facts.controls()
+            if (not kinds or isinstance(c, kinds))
+            and any(n.strip().lower() == text.lower() for n in names_of(c))
+        ]
+        if within:
+            alike = [c for c in alike if _owner(c).lower().startswith(within.lower())]
+        if not alike:
+            if self.elsewhere:
+                # a page recon did not read: its control is found by the words the requirement quotes
+                var = self._add(snake(text), (f"page.get_by_text({lit(text)}, exact=True)",), f'"{text}"', "")
+                self.step(f'Click "{text}"', do(var, "click"))
+                return
+            where = f' in the item "{within}"' if within else ""
+            raise Unplannable(f'nothing on the page is labelled "{text}"{where}')
+        control = alike[0]
+        self.clicked_link = control if isinstance(control, Link) else None
+        owner = _owner(control)
+        self.step(
+            f"Click {describe(control)}" + (f" of {lit(owner)}" if owner else ""),
+            do(self.declare(control), "click"),
+        )
+        entry = self.facts.entry()
+        if entry is not None and entry.submit is control:
+            self._sent_entry("submit")
+
+    def _double_click(self, text: str) -> None:
+        control = self.facts.find("", exact_text=text)
+        if control is not None:
+            self.step(f"Double-click {describe(control)}", do(self.declare(control), "dblclick"))
+            return
+        items_var, collection = self.items()
+        if not any(text.lower() in t.lower() for t in [*collection.item_texts, *self.added]):
+            raise Unplannable(f'nothing on the page, and no item, is worded "{text}"')
+        self.step(
+            f"Double-click {lit(text)}", code(Use(items_var, f".filter(has_text={lit(text)}).dblclick()"))
+        )
+
+    def _fill_all(self) -> None:
+        fields = self._gate_fields("all", "")
+        for field_ in fields:
+            self.declare(field_)
+        self.step(
+            "Fill every field",
+            *(do(self.declare(f), "fill", lit(self._value_for(f))) for f in fields),
+        )
+
+    def _set_to(self, target: str, value: str) -> None:
+        select = self.facts.select_with(value, target)
+        if select is not None:
+            self._choose(value, target)
+            return
+        self._fill(value, target)
 
     def _submit(self) -> None:
         field_key = next((k for k, v in self.vars_by_key.items() if v == self.last_field), None)
@@ -242,7 +355,7 @@ class _Builder:
         user, password = action.user, action.password
         title = f'Log in as "{user}"'
         if action.wrong:
-            user = self.known.user or "unknown-user"
+            user = action.user or self.known.user or "unknown-user"
             password = "wrong-password" if self.known.password != "wrong-password" else "another-password"
             title = f'Log in as "{user}" with a wrong password'
         username_var, password_var = self.declare(form.username), self.declare(form.password)
@@ -311,7 +424,11 @@ class _Builder:
                 "recon saw no click remove a list item, and no button is worded Delete or Remove"
             )
         present = [t for t in collection.item_texts if t]
-        if text and any(text.lower() in t.lower() for t in present):
+        if self.added and (not text or text in self.added):
+            # the test's own entries: the one named, or the first it added
+            target = text or self.added[0]
+            kept = [t for t in self.added if t != target]
+        elif text and any(text.lower() in t.lower() for t in present):
             target, kept = text, [t for t in present if text.lower() not in t.lower()][:1]
         elif text or not present:
             texts = [text] if text else made_up_entries(2, avoid=self.added)
@@ -401,8 +518,14 @@ class _Builder:
 
     def subject(self, subject: p.Subject | None) -> str | None:
         """The variable for what the requirement talks about; None when it is the page itself."""
+        if subject is not None and subject.kind and not subject.words and not subject.quoted:
+            return self._form("") if subject.kind == "form" else self._only_of_kind(subject.kind)
         if subject is None or (subject.words.lower() in _PAGE_WORDS and not subject.quoted):
             return None
+        if not subject.quoted and re.search(r"\b(?:page|screen)$", subject.words, re.IGNORECASE):
+            return None  # "the Sign in page": the page itself
+        if subject.kind == "form" or re.search(r"\bform$", subject.words, re.IGNORECASE):
+            return self._form(subject.words)
         kinds = _KIND_TYPES.get(subject.kind, ())
         control = (
             self.facts.find("", kinds=kinds, exact_text=subject.quoted)
@@ -426,6 +549,59 @@ class _Builder:
             if re.search(pattern, subject.words, re.IGNORECASE) and self.facts.has_role(role):
                 return self.role(role)
         raise Unplannable(f'nothing on the page matches "{subject.quoted or subject.words}"')
+
+    def _form(self, words: str) -> str:
+        """The form the words name ("the sign-in form"), by its accessible name, or the page's only form."""
+        wanted = {singular(w) for w in re.findall(r"[a-z0-9]+", words.lower())} - {"form", "the"}
+        forms = self.facts.page.forms
+        named = [
+            f
+            for f in forms
+            if f.name and wanted <= {singular(w) for w in re.findall(r"[a-z0-9]+", f.name.lower())}
+        ]
+        form = (named or (forms if len(forms) == 1 else []) or [None])[0]
+        if form is None or not form.name:
+            raise Unplannable(f'no form on the page is named like "{words}"')
+        key = f"form:{form.key}"
+        if key not in self.vars_by_key:
+            locator = f'page.get_by_role("form", name={lit(form.name)})'
+            self.vars_by_key[key] = self._add(
+                f"{snake(form.name)}_form", (locator,), f'the "{form.name}" form', "_form"
+            )
+        return self.vars_by_key[key]
+
+    def _only_of_kind(self, kind: str) -> str:
+        """ "the button": the one this test already uses, else the page's only one of that kind."""
+        kinds = _KIND_TYPES.get(kind, ())
+        if not kinds:
+            raise Unplannable("the requirement does not say which element it means")
+        used = [c for c in self.facts.controls() if isinstance(c, kinds) and c.key in self.vars_by_key]
+        present = [c for c in self.facts.controls() if isinstance(c, kinds)]
+        if len(used) == 1 or (not used and len(present) == 1):
+            return self.declare((used or present)[0])
+        raise Unplannable(
+            f"the page has {len(present)} of what it calls the {kind}, and it does not say which"
+        )
+
+    def _regions(self, subject: p.Subject | None) -> list[str]:
+        """ "the message areas": every alert and status region of the page."""
+        words = subject.words if subject else ""
+        if re.search(r"\bmessages?\s+(?:areas|regions|boxes)\b|\bmessages\b", words, re.IGNORECASE):
+            regions = [self.role(role) for role, _ in _ROLE_WORDS if self.facts.has_role(role)]
+            if regions:
+                return regions
+        return [self._region(subject)]
+
+    def _region(self, subject: p.Subject | None) -> str:
+        """A message region the words name (an error: the alert, a greeting: the status), or the element."""
+        words = subject.words if subject else ""
+        for role, pattern in _ROLE_WORDS:
+            if re.search(pattern, words, re.IGNORECASE) and self.facts.has_role(role):
+                return self.role(role)
+        target = self.subject(subject)
+        if target is None:
+            raise Unplannable("the requirement does not say what should be gone")
+        return target
 
     def expect(self, outcome: p.Outcome, subject: p.Subject | None) -> None:
         match outcome:
@@ -459,7 +635,10 @@ class _Builder:
             case p.Gate(state, condition):
                 self._gate(state, condition, subject)
             case p.MasksInput():
-                target = self.subject(subject) if subject else None
+                try:
+                    target = self.subject(subject) if subject else None
+                except Unplannable:
+                    target = None  # "the typed characters are obscured": the password field, as below
                 form = self.facts.login_form()
                 if target is None and form is not None:
                     target = self.declare(form.password)
@@ -469,7 +648,23 @@ class _Builder:
                     f"Check that {self.scenario.element(target).description} masks what is typed",
                     check(target, "to_have_attribute", '"type"', '"password"'),
                 )
+            case p.State("absent"):
+                region = self._region(subject)
+                description = self.scenario.element(region).description
+                role_region = region in (self.vars_by_key.get("alert"), self.vars_by_key.get("status"))
+                matcher = "to_be_empty" if role_region else "to_be_hidden"
+                self.step(f"Check that {description} shows nothing", check(region, matcher))
+            case p.Cleared(what):
+                region = self._region(p.Subject(words=what))
+                description = self.scenario.element(region).description
+                self.step(f"Check that {description} is empty again", check(region, "to_be_empty"))
+            case p.State("empty") if subject is not None and re.search(r"\bmessages?\b", subject.words):
+                for region in self._regions(subject):
+                    description = self.scenario.element(region).description
+                    self.step(f"Check that {description} is empty", check(region, "to_be_empty"))
             case p.State(state):
+                if subject is None and state in ("disabled", "enabled"):
+                    subject = p.Subject(words="", kind="button")
                 target = self.subject(subject)
                 if target is None:
                     raise Unplannable(f"the requirement does not say what should be {state}")
@@ -486,14 +681,121 @@ class _Builder:
                     raise Unplannable("the requirement does not say what makes the page change")
                 away = code(f"expect(page).not_to_have_url({url_expr(self.facts.path)})")
                 self.step("Check that another page opened", away)
+            case p.Listed(text, times):
+                items_var, _ = self.items()
+                found = check(items_var, "to_have_count", str(times), suffix=f".filter(has_text={lit(text)})")
+                some = check(items_var, "not_to_have_count", "0", suffix=f".filter(has_text={lit(text)})")
+                self.step(
+                    f"Check that {lit(text)} is listed" + (f" {times} times" if times else ""),
+                    found if times else some,
+                )
+            case p.NotListed(text):
+                items_var, _ = self.items()
+                self.step(
+                    f"Check that {lit(text)} is no longer listed",
+                    check(items_var, "to_have_count", "0", suffix=f".filter(has_text={lit(text)})"),
+                )
+            case p.ItemsAre(names, only, ordered):
+                self._items_are(names or tuple(self.added), only=only, ordered=ordered)
+            case p.EveryItemHas(kind, name):
+                self._every_item_has(kind, name)
+            case p.Persists():
+                if not self.added:
+                    self._add_entries(p.Add(count=1))  # "added entries persist": one the test adds itself
+                items_var, _ = self.items()
+                reloaded = any(step.title == "Reload the page" for step in self.scenario.steps)
+                statements = [] if reloaded else [code("page.reload()")]
+                statements += [
+                    check(items_var, "not_to_have_count", "0", suffix=f".filter(has_text={lit(t)})")
+                    for t in self.added
+                ]
+                self.step("Check that the entries are still listed after a reload", *statements)
+            case p.InRegion(text, role):
+                if not self.acted:
+                    raise Unplannable(
+                        f'it says where "{text}" shows, but nothing it asks to do makes it appear'
+                    )
+                if not self.facts.has_role(role):
+                    raise Unplannable(f"the page has no {role} region")
+                region = self.role(role)
+                self.step(
+                    f"Check that the {role} says {lit(text)}", check(region, "to_contain_text", lit(text))
+                )
+            case p.HidesItems(groups):
+                self._hides_items(groups)
+            case p.OthersHidden():
+                if not self.named_items:
+                    raise Unplannable("it does not say which items are the only ones listed")
+                if not self.named_only:
+                    self._items_are(self.named_items, only=True, ordered=False, again=True)
+            case p.ShowsTexts(texts):
+                for text in texts:
+                    self._shows_text(text, None)
+            case p.HidesText(text):
+                self._as_loaded(f'"{text}" is shown', not self._seen_at_load(text))
+                self.step(f"Check that {lit(text)} is not shown", check(self.text(text), "to_be_hidden"))
+            case p.HeadingIs(text):
+                if subject is not None and not _names_page(subject):
+                    with contextlib.suppress(Unplannable):  # "Desk Lamp's link opens a page headed …"
+                        self._follow_named(self._link_subject(subject))
+                if not self.acted and not any(
+                    text.lower() in h.text.lower() for h in self.facts.page.headings
+                ):
+                    raise Unplannable(
+                        f'the page recon read has no heading "{text}", and nothing is done to reach one'
+                    )
+                if not text:
+                    text = _owner(self.clicked_link) if self.clicked_link else ""
+                    if not text:
+                        raise Unplannable(
+                            "it names the heading by the item's name, but no item's link was followed"
+                        )
+                heading = f'page.get_by_role("heading", name={lit(text)})'
+                self.step(
+                    f"Check that the page is headed {lit(text)}", code(f"expect({heading}).to_be_visible()")
+                )
+            case p.TitleIs(text):
+                self.step(
+                    f"Check that the title is {lit(text)}", code(f"expect(page).to_have_title({lit(text)})")
+                )
+            case p.HasControls(kind, names):
+                self._has_controls(kind, names)
+            case p.Offers(options, selected):
+                self._offers(options, selected, subject)
+            case p.HasType(kind):
+                target = self.subject(subject)
+                if target is None:
+                    raise Unplannable(f"the requirement does not say which field is a {kind} input")
+                description = self.scenario.element(target).description
+                self.step(
+                    f"Check that {description} is a {kind} input",
+                    check(target, "to_have_js_property", '"type"', lit(kind)),
+                )
             case p.CountIs(count, noun):
-                items_var, _ = self.items(noun)
+                items_var, collection = self.items(noun)
+                self._as_loaded(
+                    f"{len(collection.item_texts)} {noun} are listed", count == len(collection.item_texts)
+                )
                 self.step(
                     f"Check that {count} {noun} {'is' if count == 1 else 'are'} listed",
                     check(items_var, "to_have_count", str(count)),
                 )
 
+    def _seen_at_load(self, text: str) -> bool:
+        """Whether recon saw this text on the page as it loaded (its visible texts, its ARIA snapshot)."""
+        page = self.facts.page
+        shown = " ".join([*page.visible_texts, page.title, page.aria_snapshot]).lower()
+        return " ".join(text.split()).lower() in " ".join(shown.split())
+
+    def _as_loaded(self, claim: str, holds: bool) -> None:
+        """A claim about the page as it loads must be what recon saw there, or it cannot be tested."""
+        if not self.acted and not holds:
+            raise Unplannable(
+                f"{claim} on the page as recon saw it load, and the requirement does nothing first"
+            )
+
     def _shows_text(self, text: str, subject: p.Subject | None) -> None:
+        self._as_loaded(f'"{text}" is not shown', self._seen_at_load(text))
         try:
             target = self.subject(subject)
         except Unplannable:
@@ -519,6 +821,94 @@ class _Builder:
             self.step(f"Check that {lit(seen)} is shown", check(self.text(seen), "to_be_visible"))
         else:
             raise Unplannable("the page has no alert region and recon saw no error text to expect")
+
+    def _items_are(self, names: Sequence[str], *, only: bool, ordered: bool, again: bool = False) -> None:
+        """Each named item is listed; with `only`, no other; with `ordered`, in the order named."""
+        items_var, collection = self.items()
+        if not names:
+            raise Unplannable("it does not say which items are meant")
+        present = [t.lower() for t in collection.item_texts] + [t.lower() for t in self.added]
+        for name in names:
+            if not any(name.lower() in t for t in present):
+                raise Unplannable(f'"{name}" is neither an item recon saw listed nor one the test added')
+        statements = (
+            []
+            if again
+            else [
+                check(items_var, "not_to_have_count", "0", suffix=f".filter(has_text={lit(n)})")
+                for n in names
+            ]
+        )
+        if ordered:
+            statements.append(
+                check(items_var, "to_contain_text", "[" + ", ".join(lit(n) for n in names) + "]")
+            )
+        if only:
+            statements.append(check(items_var, "to_have_count", str(len(names))))
+        named = ", ".join(lit(n) for n in names)
+        title = f"Check that {'only ' if only else ''}{named} {'are' if len(names) > 1 else 'is'} listed"
+        if statements:
+            self.step(title + (" in this order" if ordered else ""), *statements)
+        self.named_items, self.named_only = tuple(names), only
+
+    def _every_item_has(self, kind: str, name: str) -> None:
+        """Each item holds the control: as many items hold it as there are items, as recon counted them."""
+        items_var, collection = self.items()
+        role = {"link": "link", "button": "button", "checkbox": "checkbox"}[kind]
+        each = [
+            c for c in self.facts.controls() if _owner(c) and name.lower() in (n.lower() for n in names_of(c))
+        ]
+        if self.acted or not collection.item_texts or len(each) != len(collection.item_texts):
+            raise Unplannable(f'recon did not see a "{name}" {kind} in each of the items as the page loaded')
+        count = str(len(collection.item_texts))
+        holding = f".filter(has=page.get_by_role({lit(role)}, name={lit(name)}))"
+        self.step(
+            f"Check that every item has a {lit(name)} {kind}",
+            check(items_var, "to_have_count", count),
+            check(items_var, "to_have_count", count, suffix=holding),
+        )
+
+    def _hides_items(self, groups: Sequence[str]) -> None:
+        """No item holds the word naming a group ("the kitchen items": kitchen), a word some item holds."""
+        items_var, collection = self.items()
+        generic = {"item", "product", "entry", "thing", "row", "result"}
+        statements = []
+        for group in groups:
+            kept = [singular(w) for w in re.findall(r"[\w-]+", group.lower()) if singular(w) not in generic]
+            word = " ".join(kept)
+            if not word or not any(word in t.lower() for t in collection.item_texts):
+                raise Unplannable(f'no item recon saw listed is one of "{group}"')
+            statements.append(check(items_var, "to_have_count", "0", suffix=f".filter(has_text={lit(word)})"))
+        self.step(f"Check that no {', '.join(groups)} are listed", *statements)
+
+    def _has_controls(self, kind: str, names: Sequence[str]) -> None:
+        kinds = _KIND_TYPES.get(kind, ())
+        for name in names:
+            control = self.facts.find("", kinds=kinds, exact_text=name)
+            if control is None:
+                raise Unplannable(f'recon found no {kind} named "{name}"')
+            self.step(
+                f"Check that the {kind} {lit(name)} is shown", check(self.declare(control), "to_be_visible")
+            )
+
+    def _offers(self, options: Sequence[str], selected: str, subject: p.Subject | None) -> None:
+        target = self.subject(subject) if subject else None
+        select = next(
+            (s for s in self.facts.page.selects if self.vars_by_key.get(s.key) == target),
+            self.facts.select_with(options[0]) if options else None,
+        )
+        if not isinstance(select, Select):
+            raise Unplannable("no select on the page offers these options")
+        labels = {o.label.lower(): o for o in select.options}
+        missing = [o for o in options if o.lower() not in labels]
+        if missing or (selected and selected.lower() not in labels):
+            raise Unplannable(f"{describe(select)} does not offer {', '.join(missing or [selected])}")
+        select_var = self.declare(select)
+        listed = "[" + ", ".join(lit(labels[o.lower()].label) for o in options) + "]"
+        statements = [check(select_var, "to_have_text", listed, suffix='.locator("option")')]
+        if selected:
+            statements.append(check(select_var, "to_have_value", lit(labels[selected.lower()].value)))
+        self.step(f"Check the options {describe(select)} offers", *statements)
 
     def _only(self, noun: str, word: str) -> None:
         items_var, _ = self.items(noun)
@@ -556,7 +946,7 @@ class _Builder:
             raise Unplannable("the requirement does not say what is added")
 
     def _gate(self, state: str, condition: str, subject: p.Subject | None) -> None:
-        target = self.subject(subject)
+        target = self.subject(subject or p.Subject(words="", kind="button"))
         if target is None:
             raise Unplannable(f"the requirement does not say what stays {state}")
         fields = self._gate_fields(condition, target)
@@ -613,7 +1003,7 @@ class _Builder:
         found = [f for f in fields if isinstance(f, InputField)]
         if not found or len(found) != len(fields):
             raise Unplannable(f'the fields in "{condition}" are not all on the page')
-        return list(dict.fromkeys(found))
+        return list({f.key: f for f in found}.values())
 
     def _value_for(self, field_: InputField) -> str:
         form = self.facts.login_form()
@@ -633,9 +1023,24 @@ class _Builder:
             if subject.quoted
             else self.facts.find(subject.words, kinds=(Link,))
         )
+        said = {singular(w) for w in re.findall(r"[a-z0-9]+", subject.words.lower())}
+        owned = [
+            link
+            for link in self.facts.page.links
+            if _owner(link) and {singular(w) for w in re.findall(r"[a-z0-9]+", _owner(link).lower())} <= said
+        ]
+        if owned and not (isinstance(control, Link) and _owner(control) in [_owner(o) for o in owned]):
+            control = owned[0]  # "Desk Lamp's link": the link in the item named so
         if not isinstance(control, Link):
             raise Unplannable(f'no link on the page matches "{subject.quoted or subject.words}"')
         return control
+
+    def _follow_named(self, link: Link) -> None:
+        """Follow this link from the page recon read, going back there if the test followed another one."""
+        if self.clicked_link is not None and self.clicked_link is not link:
+            self.open_page()
+            self.clicked_link = None
+        self._follow(link)
 
     def _follow(self, link: Link) -> str:
         """Click the link unless the test already did; its path on this site."""
@@ -643,9 +1048,11 @@ class _Builder:
         if path is None:
             raise Unplannable(f"{describe(link)} leads to another site")
         if self.clicked_link is not link:
+            self.acted = True
             owner = _owner(link)
             title = f"Open {describe(link)} of {lit(owner)}" if owner else f"Open {describe(link)}"
             self.step(title, do(self.declare(link), "click"))
+            self.clicked_link = link
         return path
 
     def _opens_own_page(self, subject: p.Subject | None) -> None:
@@ -661,7 +1068,20 @@ class _Builder:
         if subject is not None or self.clicked_link is not None:
             self._follow(self._link_subject(subject))
         path = destination if destination.startswith("/") else self._page_path(destination)
-        self.step(f"Check that {destination} opens", code(f"expect(page).to_have_url({url_expr(path)})"))
+        if "{" in path:
+            path = self._filled_in(path)
+        self.step(f"Check that {path} opens", code(f"expect(page).to_have_url({url_expr(path)})"))
+
+    def _filled_in(self, pattern: str) -> str:
+        """A path with placeholders ("/products/{id}") as the followed link's own address, if it fits."""
+        href = self.facts.relative(self.clicked_link.href) if self.clicked_link else None
+        shape = "".join(
+            "[^/?#]+" if part.startswith("{") else re.escape(part)
+            for part in re.split(r"(\{[^}]*\})", pattern)
+        )
+        if href is None or not re.fullmatch(shape, href):
+            raise Unplannable(f'no link the test follows leads to an address shaped like "{pattern}"')
+        return href
 
     def _page_path(self, destination: str) -> str:
         wanted = {w for w in re.findall(r"\w+", destination.lower()) if w not in ("the", "page")}
@@ -670,6 +1090,12 @@ class _Builder:
             if path and wanted and wanted <= set(re.findall(r"\w+", f"{entry.title} {path}".lower())):
                 return path
         raise Unplannable(f"recon visited no page that is {destination}")
+
+
+def _names_page(subject: p.Subject) -> bool:
+    """Whether the words name the page itself ("the Sign in page", "the screen")."""
+    words = subject.words.lower()
+    return not subject.quoted and (words in _PAGE_WORDS or bool(re.search(r"\b(?:page|screen)$", words)))
 
 
 def made_up_entries(count: int, avoid: Sequence[str] = ()) -> list[str]:
@@ -685,8 +1111,8 @@ def _short(item_text: str) -> str:
     return " ".join(item_text.split()[:3])
 
 
-def _owner(link: Link) -> str:
-    """The text of the list item or row holding a link that appears once per item ("Desk Lamp")."""
+def _owner(link: Control) -> str:
+    """The text of the list item or row holding a control that appears once per item ("Desk Lamp")."""
     best = link.best_locator
     return (best.container_text or "") if best else ""
 
@@ -723,10 +1149,11 @@ def plan_requirement(
     builder = _Builder(facts, known, scenario)
     try:
         builder.open_page()
-        for action in reading.actions:
-            builder.act(action)
-        for outcome in reading.outcomes:
-            builder.expect(outcome, reading.subject)
+        for beat in reading.beats:
+            if isinstance(beat, p.Expect):
+                builder.expect(beat.outcome, beat.subject)
+            else:
+                builder.act(beat)
     except Unplannable as reason:
         return Uncovered(f"not testable on this page: {reason}")
     if not any(

@@ -156,9 +156,9 @@ def test_an_unmatched_requirement_is_uncovered_with_the_reason(models: dict[str,
 
 def test_an_unreadable_condition_is_uncovered_not_dropped(models: dict[str, PageModel]) -> None:
     # Testing "is enabled" without the condition would fail on the correct page: a false finding.
-    requirements = number_requirements(["The Log in button is enabled after both fields are filled"])
+    requirements = number_requirements(["The Log in button is enabled after the captcha is solved"])
     [coverage] = OfflineUiGenerator().generate(models["login"], requirements).coverage
-    assert not coverage.covered and "both fields are filled" in coverage.reason
+    assert not coverage.covered and "the captcha is solved" in coverage.reason
 
 
 def test_the_login_requirement_reads_as_a_qa_engineer_would_write_it(suites: dict) -> None:
