@@ -1,9 +1,10 @@
 """Robustness: what the wording of requirements costs, and what the spec alone catches beside Schemathesis.
 
-Per sample API target, one suite per row, each generated once against the correct service from its texts
-alone (offline generator, embedded SQLite, a scratch data dir), then run against every variant:
-the bundled requirements (the baseline), each style of the independent corpus
-(`../shared/corpus/requirements.json`), and no requirements at all (spec only, beside Schemathesis).
+Per sample API target and sample page, one suite per row, each generated once against the correct service
+from its texts alone (offline generator, embedded SQLite, a scratch data dir), then run against every
+variant: the bundled requirements (the baseline), each style of the independent corpus
+(`../shared/corpus/requirements.json`), and for an API no requirements at all (spec only, beside
+Schemathesis).
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import asyncio
 import importlib
 import importlib.util
 import json
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, ClassVar, Protocol, cast
 
 from pydantic import BaseModel, Field, computed_field
 from rich.console import RenderableType
@@ -28,6 +30,7 @@ from rich.text import Text
 from bench import mutation, schemathesis_compare
 from bench.harness import environment, run_pipeline
 from bench.mutation import VariantKind, VariantRun
+from bench.page_robustness import PAGE_TARGETS, QUICK_PAGE_TARGETS, PageTarget, PipelineInput
 from bench.report import seconds, verdict
 from bench.schemathesis_compare import Comparison, ToolRun
 from graph.settings import Settings
@@ -47,6 +50,7 @@ GAP_POINTS = 10.0
 # Without a quick list of its own, a target's quick run takes its first few variants of each kind.
 QUICK_BUGGY_COUNT = 2
 QUICK_HARMLESS_COUNT = 1
+_PARAMETERS = re.compile(r"\[.*\]$")
 _INTERFACE = (
     "SPEC_PATH",
     "Variant",
@@ -58,10 +62,9 @@ _INTERFACE = (
 )
 
 
-class SampleApi(Protocol):
-    """What a sample API module offers the benchmark (samples/tasks_api/app.py is the model)."""
+class Sample(Protocol):
+    """What a sample offers the benchmark: its variants, a server of one, its suite's environment, texts."""
 
-    SPEC_PATH: Path
     Variant: type[StrEnum]
     BUGGY_VARIANTS: tuple[StrEnum, ...]
     HARMLESS_VARIANTS: tuple[StrEnum, ...]
@@ -72,6 +75,12 @@ class SampleApi(Protocol):
     def load_requirements(self) -> list[str]: ...
 
 
+class SampleApi(Sample, Protocol):
+    """What a sample API module offers the benchmark (samples/tasks_api/app.py is the model)."""
+
+    SPEC_PATH: Path
+
+
 @dataclass(frozen=True)
 class SampleTarget:
     """A sample API package; `name` is also its key in the corpus."""
@@ -80,6 +89,8 @@ class SampleTarget:
     package: str
     quick_variants: tuple[str, ...] = ()
     compare_schemathesis: bool = False  # the Schemathesis runner serves the Task Tracker API only
+    has_spec: ClassVar[bool] = True
+    quick_baseline: ClassVar[bool] = True
 
     def load(self) -> SampleApi | str:
         """The package's interface module (`<package>.app` when it has one), or why it cannot be used."""
@@ -95,6 +106,10 @@ class SampleTarget:
             return f"{module.__name__} lacks {', '.join(missing)}"
         return cast(SampleApi, module)
 
+    def pipeline_input(self, sample: Sample, base_url: str) -> PipelineInput:
+        """The sample's spec, and the service it describes."""
+        return PipelineInput("api", str(cast(SampleApi, sample).SPEC_PATH), base_url)
+
 
 TARGETS = (
     SampleTarget(
@@ -106,6 +121,7 @@ TARGETS = (
     ),
     SampleTarget("conduit", "samples.conduit"),
 )
+Target = SampleTarget | PageTarget
 
 
 class CorpusText(BaseModel):
@@ -242,7 +258,7 @@ def style_texts(corpus: list[CorpusText], style: str) -> list[TextInput]:
     return [TextInput(id=e.id, text=e.text, kills=e.kills) for e in ordered]
 
 
-def bundled_texts(api: SampleApi, corpus: list[CorpusText] | None) -> list[TextInput]:
+def bundled_texts(api: Sample, corpus: list[CorpusText] | None) -> list[TextInput]:
     """The target's bundled requirements; their kills are those of the corpus's paraphrases of them."""
     kills: dict[str, set[str]] = {}
     for entry in corpus or []:
@@ -255,7 +271,7 @@ def bundled_texts(api: SampleApi, corpus: list[CorpusText] | None) -> list[TextI
     ]  # fmt: skip
 
 
-def variant_plan(target: SampleTarget, api: SampleApi, *, quick: bool) -> list[tuple[StrEnum, VariantKind]]:
+def variant_plan(target: Target, api: Sample, *, quick: bool) -> list[tuple[StrEnum, VariantKind]]:
     """The control, then the buggy and harmless variants (a subset in quick mode)."""
     buggy, harmless = list(api.BUGGY_VARIANTS), list(api.HARMLESS_VARIANTS)
     if quick and target.quick_variants:
@@ -293,7 +309,7 @@ def delivered_tests(data_dir: Path, request_id: str) -> tuple[list[DeliveredTest
 
 
 def measure_row(
-    target: SampleTarget, api: SampleApi, row: str, texts: Sequence[TextInput], *, quick: bool, root: Path
+    target: Target, api: Sample, row: str, texts: Sequence[TextInput], *, quick: bool, root: Path
 ) -> RowResult:
     """Generate the row's suite against the correct service, then run it against each variant in turn."""
     folder = root / target.name / row
@@ -301,15 +317,16 @@ def measure_row(
     # Offline generator whatever the shell says: the figures must not depend on an LLM endpoint.
     offline = environment(OPENAI_BASE_URL="", TESTOPS_OPENAI_BASE_URL="")
     with offline, api.serve(api.Variant("correct")) as url:
-        run = asyncio.run(run_pipeline(target=str(api.SPEC_PATH), base_url=url, credentials=credentials,
-                                       requirements=[t.text for t in texts], data_dir=folder / "data",
-                                       out_dir=folder / "suite"))  # fmt: skip
+        given = target.pipeline_input(api, url)
+        run = asyncio.run(run_pipeline(kind=given.kind, target=given.target, base_url=given.base_url,
+                                       credentials=credentials, requirements=[t.text for t in texts],
+                                       data_dir=folder / "data", out_dir=folder / "suite"))  # fmt: skip
     completed = run.status == "completed"
     tests, coverage = delivered_tests(folder / "data", run.request_id) if completed else ([], {})
     plan = variant_plan(target, api, quick=quick)
     runs = [mutation.run_suite_against(Path(run.out_dir), v, kind, serve=api.serve, credentials=credentials)
             for v, kind in plan] if tests else []  # fmt: skip
-    failed = {r.variant: set(r.failed_tests) for r in runs}
+    failed = failed_tests_by_variant(runs)
     # A test red on the correct variant too tells no bug apart: it catches nothing, it is a false alarm.
     telling = {variant: ids - failed.get("correct", set()) for variant, ids in failed.items()}
     buggy = [v.value for v, kind in plan if kind == "buggy"]
@@ -332,6 +349,12 @@ def measure_row(
         kills_honoured=sum(len(t.kills_honoured) for t in results),
         false_alarms=[r.variant for r in runs if r.false_alarm], variants=runs,
     )  # fmt: skip
+
+
+def failed_tests_by_variant(runs: Sequence[VariantRun]) -> dict[str, set[str]]:
+    """Per variant, the delivered tests that failed on it, named as stored ("<module>::<name>")."""
+    # junit names each parametrized case (a UI test's browser: "[chromium]"); the stored test is its function.
+    return {r.variant: {_PARAMETERS.sub("", test) for test in r.failed_tests} for r in runs}
 
 
 def _text_result(
@@ -394,7 +417,7 @@ def _gap(baseline: float | None, worst: float | None) -> float | None:
 
 
 def schemathesis_side(
-    target: SampleTarget, api: SampleApi, spec_only: RowResult, *, quick: bool, earlier: dict[str, Any]
+    target: Target, api: Sample, spec_only: RowResult, *, quick: bool, earlier: dict[str, Any]
 ) -> SchemathesisSide | None:
     """Schemathesis on the spec-only row's variants: this invocation's own runs if any, else fresh ones."""
     executable = schemathesis_compare.schemathesis_executable()
@@ -427,10 +450,14 @@ def schemathesis_side(
 
 
 def measure_target(
-    target: SampleTarget, corpus: dict[str, list[CorpusText]] | None, *, quick: bool, root: Path,
+    target: Target,
+    corpus: dict[str, list[CorpusText]] | None,
+    *,
+    quick: bool,
+    root: Path,
     earlier: dict[str, Any],
 ) -> TargetResult:
-    """The bundled row, a row per corpus style the target has, and the spec-only row."""
+    """The bundled row (not in a page's quick run), a row per corpus style it has, the spec-only row."""
     api = target.load()
     if isinstance(api, str):
         return TargetResult(target=target.name, skipped=api, corpus_skipped="", variants_run=[])
@@ -441,29 +468,34 @@ def measure_target(
         corpus_skipped = f"the corpus has no requirements for {target.name}: style rows skipped"
     else:
         corpus_skipped = ""
-    rows = [measure_row(target, api, BASELINE, bundled_texts(api, own), quick=quick, root=root)]
+    rows = (
+        [measure_row(target, api, BASELINE, bundled_texts(api, own), quick=quick, root=root)]
+        if target.quick_baseline or not quick
+        else []
+    )
     for style in (QUICK_STYLES if quick else STYLES) if own else ():
         rows.append(measure_row(target, api, style, style_texts(own, style), quick=quick, root=root))
-    spec_only = measure_row(target, api, SPEC_ONLY, [], quick=quick, root=root)
-    rows.append(spec_only)
+    spec_only = measure_row(target, api, SPEC_ONLY, [], quick=quick, root=root) if target.has_spec else None
+    rows += [spec_only] if spec_only else []
     return TargetResult(
         target=target.name, skipped="", corpus_skipped=corpus_skipped,
         variants_run=[v.value for v, _ in variant_plan(target, api, quick=quick)], rows=rows,
         gap=wording_gap(rows),
         schemathesis=schemathesis_side(target, api, spec_only, quick=quick, earlier=earlier)
-        if target.compare_schemathesis else None,
+        if spec_only and target.compare_schemathesis else None,
     )  # fmt: skip
 
 
 def run(*, quick: bool, work_dir: Path, earlier: dict[str, Any]) -> RobustnessBench:
-    """Every registered sample API target in turn; the rows and their variants run one after another."""
+    """Every sample API target, then every sample page (one in quick mode), rows one after another."""
     corpus = load_corpus()
     root = work_dir / NAME
+    targets: list[Target] = [*TARGETS, *(QUICK_PAGE_TARGETS if quick else PAGE_TARGETS)]
     return RobustnessBench(
         quick=quick,
         corpus=str(CORPUS_PATH) if corpus is not None else f"absent: {CORPUS_PATH}",
         styles=list(QUICK_STYLES if quick else STYLES),
-        targets=[measure_target(t, corpus, quick=quick, root=root, earlier=earlier) for t in TARGETS],
+        targets=[measure_target(t, corpus, quick=quick, root=root, earlier=earlier) for t in targets],
     )
 
 
@@ -554,16 +586,26 @@ def _gap_text(name: str, gap: WordingGap) -> Text:
 
 
 def _schemathesis_table(side: SchemathesisSide) -> Table:
-    table = Table(title=f"spec only: TestOps vs Schemathesis {side.version}"
-                  + (" (runs of the schemathesis benchmark)" if side.reused else ""), title_justify="left")
+    table = Table(
+        title=f"spec only: TestOps vs Schemathesis {side.version}"
+        + (" (runs of the schemathesis benchmark)" if side.reused else ""),
+        title_justify="left",
+    )
     for column in ("measure", "TestOps (no requirements)", "Schemathesis"):
         table.add_column(column)
-    table.add_row("buggy variants caught", _ratio(len(side.testops_caught), side.buggy_total),
-                  _ratio(len(side.caught), side.buggy_total))
-    table.add_row("only this tool catches", ", ".join(v for v in side.testops_caught if v not in side.caught)
-                  or "none", ", ".join(v for v in side.caught if v not in side.testops_caught) or "none")
-    table.add_row("false alarms", ", ".join(side.testops_false_alarms) or "none",
-                  ", ".join(side.false_alarms) or "none")
+    table.add_row(
+        "buggy variants caught",
+        _ratio(len(side.testops_caught), side.buggy_total),
+        _ratio(len(side.caught), side.buggy_total),
+    )
+    table.add_row(
+        "only this tool catches",
+        ", ".join(v for v in side.testops_caught if v not in side.caught) or "none",
+        ", ".join(v for v in side.caught if v not in side.testops_caught) or "none",
+    )
+    table.add_row(
+        "false alarms", ", ".join(side.testops_false_alarms) or "none", ", ".join(side.false_alarms) or "none"
+    )
     ratio = "" if side.time_ratio is None else f" (ours/theirs {side.time_ratio:.2f}×)"
     table.add_row("wall time to a verdict on correct (s)", seconds(side.testops_pipeline_s) + ratio,
                   seconds(side.schemathesis_correct_s))  # fmt: skip
