@@ -22,6 +22,7 @@ from generators.api.data import (
 )
 from generators.api.planner import Planner, authenticates, snake
 from generators.api.requirements import Uncovered, plan_requirement
+from generators.api.spec_prose import spec_prose_scenarios
 from generators.base import GeneratedSuite
 from vocabulary.api_model import ApiModel, Operation, SecurityScheme
 from vocabulary.artefacts import GeneratedTest, Requirement, RequirementCoverage, ValidationResult
@@ -75,6 +76,8 @@ class OfflineApiGenerator:
                     test_ids=[f"{module_for(s)}::{s.name}" for s in _unique_names(planned, scenarios)],
                 )
             )
+        # After the requirements, so that a description saying what a requirement says adds no twin test.
+        scenarios += spec_prose_scenarios(api, scenarios)
         tests = [_rendered(s, api, module_for(s)) for s in _unique_names(scenarios, scenarios)]
         files = support_files(api)
         # Shipped with the suite, so its users see which spec checks it does not make, and why.
@@ -119,7 +122,9 @@ class OfflineApiGenerator:
     def _whole_plan(self, api: ApiModel) -> list[Scenario]:
         entry = self._plans.get(id(api))
         if entry is None:
-            entry = self._plans[id(api)] = (api, _unique_names(Planner(api).plan(), []))
+            planned = Planner(api).plan()
+            planned += spec_prose_scenarios(api, planned)
+            entry = self._plans[id(api)] = (api, _unique_names(planned, []))
         return entry[1]
 
     def _requirement_scenarios(
