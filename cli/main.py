@@ -8,15 +8,23 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
+from urllib.parse import urlsplit
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
+
+try:  # Typer runs on its own copy of Click since 0.25, and on the click package before
+    from typer._click import exceptions as click_errors
+except ImportError:
+    from click import exceptions as click_errors
 
 from cli.progress import NodeProgress
 from cli.report import print_request, print_requests, print_result, print_summary
@@ -32,13 +40,7 @@ from storage.repository import get_request, list_requests, list_test_cases
 from tools.browser import BrowserConfig, BrowserSession
 from tools.errors import InputError, OutputDirError, UnknownRequestError
 from tools.requirements_file import read_requirements_file
-from vocabulary.artefacts import RequestKind
-
-app = typer.Typer(
-    help="TestOps Copilot: writes, validates and stores automated test suites.", no_args_is_help=True
-)
-generate_app = typer.Typer(help="Generate a test suite.", no_args_is_help=True)
-app.add_typer(generate_app, name="generate")
+from vocabulary.artefacts import MAX_REQUIREMENT_CHARS, RequestKind
 
 console = Console()
 errors = Console(stderr=True)
@@ -48,11 +50,54 @@ errors = Console(stderr=True)
 EXIT_BAD_INPUT = 2
 EXIT_WAITING = 3
 EXIT_UNCOVERED = 4
+# RunOptions fields by the flag that sets them, so that a refused value names what the user typed.
+OPTION_FLAGS = {
+    "max_attempts": "--max-attempts",
+    "validation_workers": "--workers",
+    "recon_timeout_s": "--recon-timeout",
+}
+
+
+def _print_error(message: str) -> None:
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    _print_error(message)
     raise typer.Exit(code)
+
+
+class OneLineUsageErrors(TyperGroup):
+    """A mistyped command line (unknown option, value out of range, missing argument) is one `error:` line
+    like every other bad input, not a framed usage panel."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click_errors.NoArgsIsHelpError as error:  # the help is printed already
+            sys.exit(error.exit_code)
+        except click_errors.UsageError as error:
+            command = error.ctx.command_path if error.ctx else "testops"
+            _print_error(f"{error.format_message()} (see {command} --help)")
+            sys.exit(error.exit_code)
+        except click_errors.ClickException as error:
+            _print_error(error.format_message())
+            sys.exit(error.exit_code)
+        except (click_errors.Abort, typer.Abort):
+            _print_error("aborted")
+            sys.exit(1)
+        sys.exit(code or 0)
+
+
+app = typer.Typer(
+    cls=OneLineUsageErrors,
+    help="TestOps Copilot: writes, validates and stores automated test suites.",
+    no_args_is_help=True,
+)
+generate_app = typer.Typer(help="Generate a test suite.", no_args_is_help=True)
+app.add_typer(generate_app, name="generate")
 
 
 def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
@@ -92,9 +137,22 @@ def _requirements(texts: list[str], files: list[Path], fail_under: float | None)
             collected += read_requirements_file(file)
     except InputError as error:
         _fail(str(error))
+    _check_requirement_texts(collected)
     if fail_under is not None and not collected:
         _fail("--fail-under measures requirement coverage: give --requirement or --requirements-file")
     return collected
+
+
+def _check_requirement_texts(requirements: Sequence[str]) -> None:
+    """An empty requirement states nothing and an endless one is no single claim: refuse both up front."""
+    for number, text in enumerate(requirements, start=1):
+        if not text.strip():
+            _fail(f"requirement {number} is empty: say what the target should do")
+        if len(text) > MAX_REQUIREMENT_CHARS:
+            _fail(
+                f"requirement {number} is {len(text):,} characters long; at most {MAX_REQUIREMENT_CHARS:,} "
+                "are read as one requirement: split it"
+            )
 
 
 def _check_coverage(summary: dict, fail_under: float | None) -> None:
@@ -207,18 +265,31 @@ def _generate(
 
 
 def _options(out: Path, review: bool, max_attempts: int, workers: int, recon_timeout: float) -> RunOptions:
+    """The run's options; the out dir is made only once they are all valid."""
     try:
-        return RunOptions(
-            out_dir=str(check_out_dir(out)),
+        options = RunOptions(
             review=review,
             max_attempts=max_attempts,
             validation_workers=workers,
             recon_timeout_s=recon_timeout,
         )
+    except ValidationError as error:
+        problem = error.errors()[0]
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        _fail(f"{OPTION_FLAGS.get(field, field)}: {problem['msg']}")
+    try:
+        return options.model_copy(update={"out_dir": str(check_out_dir(out))})
     except InputError as error:
         _fail(str(error))
-    except ValueError as error:
-        _fail(f"invalid option: {error.errors()[0]['msg'] if hasattr(error, 'errors') else error}")
+
+
+def _check_http_url(what: str, url: str) -> None:
+    """`url` must be an http(s) URL with a host: nothing else can be reached by the suite."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        _fail(f"unsupported URL scheme for {what} {url!r}: give an http or https URL")
+    if not parts.hostname:
+        _fail(f"{what} {url!r} has no host: give an http or https URL")
 
 
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Folder to write the suite to.")]
@@ -266,6 +337,8 @@ def generate_api(
     fail_under: FailUnderOption = None,
 ) -> None:
     """Explore an API from its OpenAPI spec and write a validated pytest + httpx suite."""
+    if base_url:
+        _check_http_url("--base-url", base_url)
     requirements = _requirements(requirement or [], requirements_file or [], fail_under)
     options = _options(out, review, max_attempts, workers, recon_timeout)
     target = str(Path(spec).expanduser().resolve()) if "://" not in spec and Path(spec).exists() else spec
@@ -286,6 +359,7 @@ def generate_ui(
     fail_under: FailUnderOption = None,
 ) -> None:
     """Explore a page in Chromium and write a validated pytest + Playwright suite for its requirements."""
+    _check_http_url("the page", url)
     requirements = _requirements(requirement or [], requirements_file or [], fail_under)
     options = _options(out, review, max_attempts, workers, recon_timeout)
     _generate("ui", url, "", requirements, options, quiet, fail_under)

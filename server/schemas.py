@@ -20,7 +20,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from celery_worker.events import Status
 from graph.context import RunOptions
-from vocabulary.artefacts import RequestKind, TestType, Verdict
+from vocabulary.artefacts import MAX_REQUIREMENT_CHARS, RequestKind, TestType, Verdict
 
 
 def _http_url(value: str) -> str:
@@ -35,7 +35,9 @@ def _http_url(value: str) -> str:
 
 
 HttpUrl = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_http_url)]
-Requirement = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Requirement = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REQUIREMENT_CHARS)
+]
 
 
 class RunOptionsCreate(RunOptions):

@@ -14,6 +14,9 @@ TestType = Literal["api", "ui"]
 RequestKind = Literal["api", "ui"]
 
 
+# The bound on one requirement, for the CLI and the service alike: longer text is not one requirement.
+MAX_REQUIREMENT_CHARS = 2000
+
 class Requirement(BaseModel):
     """A plain-language requirement, numbered R1, R2, … in the order given."""
 
