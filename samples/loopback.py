@@ -7,6 +7,7 @@ import socketserver
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -31,6 +32,15 @@ class JsonReply(Protocol):
     status: int
     body: Any
     headers: Mapping[str, str]
+
+
+@dataclass
+class Reply:
+    """A JSON reply: what the small services that tests start return from `handle`."""
+
+    status: int
+    body: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class JsonService(Protocol):

@@ -10,8 +10,6 @@ import asyncio
 import json
 import re
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from jsonschema import Draft202012Validator
 from generators.api.accounts import changes_own_account
 from generators.api.offline import OfflineApiGenerator
 from generators.api.requirements import plan_requirement
-from samples.loopback import serving
+from samples.loopback import Reply, serving
 from tools.openapi import build_api_model, load_document
 from tools.runner import TestRun, run_suite, write_suite
 from vocabulary.api_model import ApiModel, Operation, Parameter, RequestBody
@@ -196,13 +194,6 @@ SPEC: dict[str, Any] = {
         },
     },
 }
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: Any = None
-    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def _valid(schema: dict[str, Any], value: Any) -> bool:

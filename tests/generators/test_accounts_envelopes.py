@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from generators.api.accounts import account_scenarios
 from generators.api.offline import OfflineApiGenerator
 from generators.api.planner import Planner
-from samples.loopback import serving
+from samples.loopback import Reply, serving
 from tools.openapi import build_api_model
 from tools.runner import TestRun, run_suite, write_suite
 from vocabulary.api_model import ApiModel
@@ -109,13 +109,6 @@ OWNER = {
     "display_name": "Warden",
     "password": "keys-of-iron",
 }
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -13,7 +13,7 @@ import pytest
 from generators.api.codegen import render_scenario
 from generators.api.offline import OfflineApiGenerator
 from generators.api.planner import Planner
-from samples.loopback import serving
+from samples.loopback import Reply, serving
 from tools.openapi import build_api_model
 from tools.runner import TestRun, run_suite, write_suite
 from vocabulary.api_model import ApiModel
@@ -254,13 +254,6 @@ def test_a_singleton_whose_only_fields_are_credentials_is_skipped_with_the_reaso
 
 
 # -- the three oracles run against a loopback service, correct and with one bug each --------------------
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -16,20 +16,13 @@ import httpx
 import pytest
 
 from generators.api.offline import OfflineApiGenerator
-from samples.loopback import serving
+from samples.loopback import Reply, serving
 from samples.tasks_api import app as sample
 from tools.openapi import build_api_model, load_document
 from tools.runner import SUITE_PLUGINS, write_suite
 from vocabulary.artefacts import GeneratedTest
 
 SUITE_DIR = Path(__file__).resolve().parents[2] / "generators" / "api" / "suite"
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from generators.api.offline import OfflineApiGenerator
-from samples.loopback import serving
+from samples.loopback import Reply, serving
 from tools.openapi import build_api_model
 from tools.runner import run_suite, write_suite
 
@@ -76,13 +76,6 @@ SPEC: dict[str, Any] = {
     },
 }  # fmt: skip
 OWNER = {"username": "owner", "password": "owner-secret", "motto": "early bird", "token": "owner-token"}
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -11,8 +11,7 @@ import asyncio
 import json
 import re
 import threading
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from generators.api.offline import OfflineApiGenerator
-from samples.loopback import JsonServiceHandler, LoopbackHTTPServer
+from samples.loopback import JsonServiceHandler, LoopbackHTTPServer, Reply
 from tools.openapi import build_api_model, load_document
 from tools.runner import TestRun, run_suite, write_suite
 from tools.safety import check_test_code
@@ -177,13 +176,6 @@ SPEC: dict[str, Any] = {
         },
     },
 }
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: Any = None
-    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class NotesService:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from samples.loopback import serving
+from samples.loopback import Reply, serving
 from tools import containment
 from tools.containment import Limits, child_environment
 from tools.runner import TestRun, classify, run_suite
@@ -47,13 +47,6 @@ def _write_module(directory: Path, name: str, source: str) -> Path:
 async def _verdicts(directory: Path, **options: object) -> dict[str, tuple[Verdict, TestRun]]:
     runs = await run_suite(directory, workers=1, **options)  # type: ignore[arg-type]
     return {test_id.split("::")[1]: (classify(run), run) for test_id, run in runs.items()}
-
-
-@dataclass
-class Reply:
-    status: int
-    body: object = None
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

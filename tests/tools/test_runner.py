@@ -9,12 +9,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from samples.loopback import serving
+from samples.loopback import Reply, serving
 from samples.pages import serve_pages
 from tools.runner import TestRun, classify, render_module, run_suite, validate_suite, write_suite
 from vocabulary.artefacts import GeneratedTest, ValidationResult, Verdict
@@ -56,13 +55,6 @@ def slow_server() -> Iterator[str]:
     release.set()
     server.shutdown()
     server.server_close()
-
-
-@dataclass
-class Reply:
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
