@@ -1,6 +1,7 @@
 """`python -m bench`: run the benchmarks, print their tables, write JSON to bench/results/.
 
-`--quick` is a sub-minute run (small sizes, a subset of variants, few Schemathesis examples); `--only NAME`.
+`--quick` is a short run (small sizes, a subset of variants, one corpus style and one page, few Schemathesis
+examples); `--only NAME`.
 """
 
 from __future__ import annotations
