@@ -373,12 +373,14 @@ def _mount_plan(home: Path) -> tuple[list[str], list[str]]:
 
 
 def _interpreter_folders(shared: Iterable[str]) -> set[str]:
-    """The installation and import path of this interpreter, but for what lies in shared folders (a script's
-    own folder in /tmp): the child imports its suite from the sandbox."""
+    """The installation and import path of this interpreter. The installation is lent wherever it lies (a
+    virtual environment under /tmp); an import folder in a shared one (a script's own folder in /tmp) is not:
+    the child imports its suite from the sandbox."""
     executable = os.path.dirname(os.path.realpath(sys.executable))
-    folders = {os.path.realpath(path) for path in [sys.prefix, sys.base_prefix, sys.exec_prefix, executable]}
-    folders |= {os.path.realpath(path) for path in sys.path if path and os.path.isdir(path)}
-    return {path for path in folders if not any(_within(path, root) for root in shared)}
+    installation = {os.path.realpath(p) for p in [sys.prefix, sys.base_prefix, sys.exec_prefix, executable]}
+    imports = {os.path.realpath(path) for path in sys.path if path and os.path.isdir(path)}
+    installed = {path for path in imports if any(_within(path, root) for root in installation)}
+    return installation | installed | {path for path in imports if not any(_within(path, r) for r in shared)}
 
 
 def _first_closed_ancestor(path: str) -> str | None:
