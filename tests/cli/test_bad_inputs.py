@@ -83,7 +83,7 @@ SPEC_FILES: dict[str, str | bytes] = {
 GOOD_SPEC = str(sample.SPEC_PATH)
 
 
-def _api(spec: str, *extra: str, out: str = "{dir}/out") -> tuple[str, ...]:
+def _api(spec: str, *extra: str, out: str = "{out}") -> tuple[str, ...]:
     return ("generate", "api", spec, "--base-url", CLOSED_BASE_URL, "--out", out, *extra)
 
 
@@ -255,7 +255,9 @@ def _run(case: Case, folder: Path) -> subprocess.CompletedProcess[str]:
     data_dir = shutil.copytree(folder / "template-data", folder / "data" / case.id)
     env = {**os.environ, "TESTOPS_DATA_DIR": str(data_dir), "COLUMNS": "200"}
     env.pop("TESTOPS_DEBUG", None)
-    args = [TESTOPS, *(arg.replace("{dir}", str(folder)) for arg in case.args)]
+    # Cases run at once: each writes into an out dir of its own.
+    out = folder / "out" / case.id
+    args = [TESTOPS, *(arg.replace("{out}", str(out)).replace("{dir}", str(folder)) for arg in case.args)]
     return subprocess.run(
         args, env=env, capture_output=True, text=True, timeout=CASE_TIMEOUT_S, stdin=subprocess.DEVNULL
     )
