@@ -43,6 +43,15 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+def json_object(body: bytes) -> dict[str, Any]:
+    """A request body read as a JSON object; anything else (empty, malformed, a list) is an empty one."""
+    try:
+        value = json.loads(body or b"null")
+    except ValueError:
+        value = None
+    return value if isinstance(value, dict) else {}
+
+
 class JsonService(Protocol):
     """A sample service: plain method, path, query, credentials and body in; a JSON reply out."""
 

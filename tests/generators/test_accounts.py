@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from generators.api.accounts import changes_own_account
 from generators.api.offline import OfflineApiGenerator
 from generators.api.requirements import plan_requirement
-from samples.loopback import Reply, serving
+from samples.loopback import Reply, json_object, serving
 from tools.openapi import build_api_model, load_document
 from tools.runner import TestRun, run_suite, write_suite
 from vocabulary.api_model import ApiModel, Operation, Parameter, RequestBody
@@ -218,7 +218,7 @@ class RecipeService:
             if (method, path) == ("POST", "/auth/token"):
                 return self._token({k: v[0] for k, v in parse_qs(body.decode()).items()})
             if (method, path) == ("POST", "/members/signup"):
-                return self._sign_up(_object(body))
+                return self._sign_up(json_object(body))
             if method == "POST" and path.startswith("/password-recovery/"):
                 known = path.removeprefix("/password-recovery/") in self.members
                 return Reply(200, {"detail": "sent"}) if known else Reply(404, {"detail": "no such member"})
@@ -232,7 +232,7 @@ class RecipeService:
         if (method, path) == ("GET", "/members/me"):
             return Reply(200, _public(member))
         if (method, path) == ("PATCH", "/members/me"):
-            change = _object(body)
+            change = json_object(body)
             if not _valid(_PROFILE, change):
                 return Reply(422, {"detail": "invalid"})
             if change.get("email", email) != email and change["email"] in self.members:
@@ -244,7 +244,7 @@ class RecipeService:
             del self.members[email]
             return Reply(200, {"detail": "deleted"})
         if (method, path) == ("PATCH", "/members/me/password"):
-            change = _object(body)
+            change = json_object(body)
             if not _valid(_NEW_PASSWORD, change):
                 return Reply(422, {"detail": "invalid"})
             if (
@@ -255,7 +255,7 @@ class RecipeService:
             member["password"] = change["new_password"]
             return Reply(200, {"detail": "changed"})
         if (method, path) == ("POST", "/recipes"):
-            recipe = _object(body)
+            recipe = json_object(body)
             if not _valid(_RECIPE_INPUT, recipe):
                 return Reply(422, {"detail": "invalid"})
             if any(r["slug"] == recipe["slug"] for r in self.recipes.values()):
@@ -297,14 +297,6 @@ class RecipeService:
 
 def _public(member: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in member.items() if k != "password"}
-
-
-def _object(body: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(body or b"null")
-    except ValueError:
-        value = None
-    return value if isinstance(value, dict) else {}
 
 
 @pytest.fixture(scope="module")

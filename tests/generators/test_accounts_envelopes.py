@@ -8,7 +8,6 @@ envelope. Handles and emails are each unique (409); display names are not.
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from dataclasses import dataclass, field
 from itertools import count
@@ -21,7 +20,7 @@ from jsonschema import Draft202012Validator
 from generators.api.accounts import account_scenarios
 from generators.api.offline import OfflineApiGenerator
 from generators.api.planner import Planner
-from samples.loopback import Reply, serving
+from samples.loopback import Reply, json_object, serving
 from tools.openapi import build_api_model
 from tools.runner import TestRun, run_suite, write_suite
 from vocabulary.api_model import ApiModel
@@ -122,7 +121,7 @@ class GuildRoster:
 
     def handle(self, method: str, path: str, query: str, authorization: str | None, body: bytes) -> Reply:
         with self.lock:
-            sent = _object(body)
+            sent = json_object(body)
             if (method, path) == ("POST", "/members"):
                 return self._join(sent.get("member"))
             if (method, path) == ("POST", "/members/sign-in"):
@@ -162,14 +161,6 @@ class GuildRoster:
 
 def _public(member: dict[str, Any], token: str = "") -> dict[str, Any]:
     return {**{k: v for k, v in member.items() if k != "password"}, "token": token}
-
-
-def _object(body: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(body or b"null")
-    except ValueError:
-        value = None
-    return value if isinstance(value, dict) else {}
 
 
 @pytest.fixture(scope="module")
