@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from collections.abc import Iterator
 from typing import Annotated
@@ -10,14 +9,18 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from graph.settings import Settings
 from server.errors import AuthenticationError, NotFoundError
+from server.keys import Caller, EnvKeyring, key_digest
+from server.rate_limit import KeyRateLimit
 from server.service import Service
 from storage.models import Request as StoredRequest
-from storage.repository import get_request
+from storage.repository import find_api_key, get_request
 
-_bearer = HTTPBearer(auto_error=False, description="One of the keys in TESTOPS_API_KEYS.")
+_bearer = HTTPBearer(auto_error=False,
+                     description="A key made by `testops keys create`, or one of TESTOPS_API_KEYS.")
 
 
 async def get_service(request: Request) -> Service:
@@ -43,30 +46,53 @@ def get_session(service: ServiceDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-async def require_api_key(
-    settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> str:
-    """The caller's key; 401 when it is missing or not one of ours."""
+def _stored_caller(service: Service, digest: str) -> Caller:
+    with service.sessions() as session:
+        key = find_api_key(session, digest)
+    if key is None:
+        raise AuthenticationError("invalid API key")
+    if key.revoked_at is not None:
+        raise AuthenticationError(f"API key {key.prefix}… was revoked")
+    return Caller(key_id=key.key_id, name=key.name)
+
+
+async def authenticate(
+    request: Request, service: ServiceDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """Whose key the bearer token is; 401 when it is missing, unknown or revoked."""
     if credentials is None:
         raise AuthenticationError("missing API key: send the header `Authorization: Bearer <key>`")
-    given = credentials.credentials.encode()
-    # Compare with every key in constant time: the answer's timing tells nothing about a key.
-    if not any([hmac.compare_digest(given, key.encode()) for key in settings.api_keys]):  # noqa: C419
-        raise AuthenticationError("invalid API key")
-    return credentials.credentials
+    digest = key_digest(credentials.credentials)
+    keyring: EnvKeyring = request.app.state.env_keys
+    caller = keyring.recognise(digest)
+    if caller is not None:
+        return caller
+    # Found by its digest: an index's timing can only tell about the digest of what was sent, which (SHA-256
+    # of a random key) says nothing about any stored key.
+    return await run_in_threadpool(_stored_caller, service, digest)
 
 
-ApiKeyDep = Annotated[str, Depends(require_api_key)]
+async def require_api_key(request: Request, caller: Annotated[Caller, Depends(authenticate)]) -> Caller:
+    """The caller, counted against its key's rate limit (429 over it)."""
+    rate_limit: KeyRateLimit = request.app.state.rate_limit
+    await rate_limit.admit(caller)
+    return caller
+
+
+# Depended on by the routers and their routes alike: FastAPI solves it once per call, so it counts once.
+ApiKeyDep = Annotated[Caller, Depends(require_api_key)]
 
 
 def get_stored_request(
     request_id: Annotated[uuid.UUID, Path(description="The id returned when the request was made.")],
-    service: ServiceDep,
+    service: ServiceDep, caller: ApiKeyDep,
 ) -> StoredRequest:
-    """The request named in the path (its own short session: an event stream holds no connection); 404."""
+    """The request named in the path (its own short session: an event stream holds no connection); 404 when
+    there is none or another key made it, alike, so ids tell nothing about other keys' requests."""
     with service.sessions() as session:
         request = get_request(session, request_id)
-    if request is None:
+    if request is None or request.api_key_id != caller.key_id:
         raise NotFoundError(f"no request with id {request_id}")
     return request
 

@@ -8,6 +8,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg import OperationalError as DriverOperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,6 +36,16 @@ class ServiceError(Exception):
 
 class AuthenticationError(ServiceError):
     status_code = 401
+
+
+class RateLimitedError(ServiceError):
+    """The caller's key made more calls than its rate allows; one is allowed again in `retry_after_s`."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
 
 
 class NotFoundError(ServiceError):
@@ -127,10 +141,17 @@ def _answer(status_code: int, detail: str, headers: dict[str, str] | None = None
     return JSONResponse({"detail": detail}, status_code=status_code, headers=headers)
 
 
+def _error_headers(error: ServiceError) -> dict[str, str] | None:
+    if isinstance(error, AuthenticationError):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(error, RateLimitedError):
+        return {"Retry-After": str(error.retry_after_s)}
+    return None
+
+
 async def _service_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ServiceError)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, AuthenticationError) else None
-    return _answer(error.status_code, error.detail, headers)
+    return _answer(error.status_code, error.detail, _error_headers(error))
 
 
 async def _validation_error(_: Request, error: Exception) -> JSONResponse:
@@ -145,7 +166,30 @@ async def _input_error(_: Request, error: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
+    if isinstance(error.__cause__, RecursionError):
+        # FastAPI answers 400 to any body its JSON parser gives up on; nesting too deep is bad JSON like
+        # any other, and says so.
+        return _answer(422, "malformed JSON body: nested too deeply")
     return _answer(error.status_code, str(error.detail), dict(error.headers or {}) or None)
+
+
+# Seconds a client is told to wait before retrying while the database or Redis is down.
+RETRY_AFTER_S = 5
+
+
+async def _database_unavailable(_: Request, error: Exception) -> JSONResponse:
+    """The database refused or dropped the connection (it is down or restarting): 503, never a 500. The
+    driver's words name hosts and ports, so they go to the log, not to the client."""
+    logger.warning("database unavailable", extra={"error": str(error).strip().splitlines()[0]})
+    return _answer(503, "the database is unavailable: retry shortly",
+                   {"Retry-After": str(RETRY_AFTER_S)})
+
+
+async def _redis_unavailable(_: Request, error: Exception) -> JSONResponse:
+    """Redis (events, the task queue) refused or dropped the connection: 503, as for the database."""
+    logger.warning("redis unavailable", extra={"error": f"{type(error).__name__}: {error}"})
+    return _answer(503, "the event store is unavailable: retry shortly",
+                   {"Retry-After": str(RETRY_AFTER_S)})
 
 
 async def _unexpected(_: Request, error: Exception) -> JSONResponse:
@@ -160,4 +204,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(InputError, _input_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(DriverOperationalError, _database_unavailable)
+    app.add_exception_handler(RedisConnectionError, _redis_unavailable)
+    app.add_exception_handler(RedisTimeoutError, _redis_unavailable)
     app.add_exception_handler(Exception, _unexpected)

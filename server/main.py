@@ -9,13 +9,17 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.concurrency import run_in_threadpool
 
 from graph.settings import Settings
 from server.errors import install_error_handlers
+from server.keys import EnvKeyring
 from server.logs import logging_config
+from server.rate_limit import KeyRateLimit, parse_rate
 from server.routers import events, health, requests, review, tests
 from server.routers.requests import REPLAYED_HEADER
-from server.service import open_service
+from server.service import Service, open_service
+from storage.repository import list_api_keys
 
 API_PREFIX = "/api/v1"
 # What a browser page on an allowed origin may send and read: the key travels in a header, never a cookie.
@@ -26,17 +30,31 @@ class ConfigurationError(RuntimeError):
     """The service cannot start with these settings."""
 
 
+def _has_stored_key(service: Service) -> bool:
+    with service.sessions() as session:
+        return any(key.revoked_at is None for key in list_api_keys(session))
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The service; refuses to start without API keys (there is no open mode), and answers no cross-origin
-    call from a browser unless `cors_allow_origins` names the page's origin."""
+    """The service; refuses to start without API keys (there is no open mode) or with a malformed one, and
+    answers no cross-origin call from a browser unless `cors_allow_origins` names the page's origin."""
     settings = settings or Settings()
-    if not settings.api_keys:
-        raise ConfigurationError("no API keys: set TESTOPS_API_KEYS to one or more comma-separated keys")
+    try:
+        env_keys = EnvKeyring(settings.api_keys)
+        parse_rate(settings.rate_limit)
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from error
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_service(settings) as service:
+        async with open_service(settings) as service, \
+                KeyRateLimit.open(settings.redis_url, settings.rate_limit) as rate_limit:
+            if not env_keys and not await run_in_threadpool(_has_stored_key, service):
+                raise ConfigurationError("no API keys: set TESTOPS_API_KEYS to one or more comma-separated "
+                                         "keys, or make one with `testops keys create NAME`")
             app.state.service = service
+            app.state.env_keys = env_keys
+            app.state.rate_limit = rate_limit
             # The imported pipeline leaves ~250k long-lived objects; a full collection walking them stalls
             # every request for ~100 ms. Freeze them once: collections then only scan what requests make.
             gc.collect()

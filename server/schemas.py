@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -34,9 +35,20 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _no_control_characters(value: str) -> str:
+    # A NUL cannot be stored in PostgreSQL text, and no control character means anything in a requirement;
+    # line breaks and tabs are layout.
+    for position, char in enumerate(value):
+        if unicodedata.category(char) == "Cc" and char not in "\t\n\r":
+            raise ValueError(f"holds a control character (U+{ord(char):04X}) at position {position}")
+    return value
+
+
 HttpUrl = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_http_url)]
 Requirement = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REQUIREMENT_CHARS)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_REQUIREMENT_CHARS),
+    AfterValidator(_no_control_characters),
 ]
 
 

@@ -36,14 +36,15 @@ def store_inline_spec(settings: Settings, request_id: uuid.UUID, document: dict[
 
 
 def enqueue(service: Service, *, kind: RequestKind, target: str, base_url: str, requirements: list[str],
-            options: dict[str, Any], request_id: uuid.UUID) -> RequestAccepted:
-    """Insert the pending request, then queue its task; a queue failure marks it failed and answers 503.
+            options: dict[str, Any], request_id: uuid.UUID, owner: uuid.UUID) -> RequestAccepted:
+    """Insert the pending request, owned by the API key `owner`, then queue its task; a queue failure marks it
+    failed and answers 503.
 
     Blocking (database, broker): call it from a worker thread.
     """
     with service.sessions() as session:
         create_request(session, request_id=request_id, kind=kind, target=target, base_url=base_url,
-                       requirements=requirements, options=options)
+                       requirements=requirements, options=options, api_key_id=owner)
         try:
             service.celery.send_task(TASK_FOR_KIND[kind], kwargs={"request_id": str(request_id)})
         except Exception as error:  # noqa: BLE001 - any broker failure means the same to the client
@@ -60,7 +61,7 @@ def _judge(policy: TargetPolicy, url: str) -> None:
         policy.admit(url)
 
 
-def submit_api(service: Service, body: ApiRequestCreate) -> RequestAccepted:
+def submit_api(service: Service, body: ApiRequestCreate, owner: uuid.UUID) -> RequestAccepted:
     """Refuse (422) what the target policy forbids or an inline spec that cannot be tested, then enqueue."""
     policy = TargetPolicy.service(service.settings.target_allowlist)
     request_id = uuid.uuid4()
@@ -74,11 +75,12 @@ def submit_api(service: Service, body: ApiRequestCreate) -> RequestAccepted:
             _judge(policy, body.base_url)
         target = body.openapi_url
     return enqueue(service, kind="api", target=target, base_url=body.base_url or "",
-                   requirements=body.requirements, options=body.options.model_dump(), request_id=request_id)
+                   requirements=body.requirements, options=body.options.model_dump(), request_id=request_id,
+                   owner=owner)
 
 
-def submit_ui(service: Service, body: UiRequestCreate) -> RequestAccepted:
+def submit_ui(service: Service, body: UiRequestCreate, owner: uuid.UUID) -> RequestAccepted:
     """Refuse (422) a page the target policy forbids, then enqueue."""
     _judge(TargetPolicy.service(service.settings.target_allowlist), body.url)
     return enqueue(service, kind="ui", target=body.url, base_url="", requirements=body.requirements,
-                   options=body.options.model_dump(), request_id=uuid.uuid4())
+                   options=body.options.model_dump(), request_id=uuid.uuid4(), owner=owner)

@@ -1,4 +1,5 @@
-"""Stored runs: a `Request` row per run and its `TestCase` rows, the same tables on SQLite and PostgreSQL."""
+"""Stored runs (a `Request` row per run and its `TestCase` rows) and the service's API keys, the same tables
+on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -121,6 +122,9 @@ class Request(Base):
     # When its task was handed to the broker; NULL while pending means stored but never queued (the
     # server died in between), which the worker's sweeper repairs.
     enqueued_at: Mapped[datetime | None]
+    # The API key that made it, the only one that may see it; NULL for the CLI's runs and rows older than
+    # keys, which no key sees. No foreign key: keys given in TESTOPS_API_KEYS have an id but no row.
+    api_key_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
 
     test_cases: Mapped[list[TestCase]] = relationship(
         back_populates="request",
@@ -180,3 +184,20 @@ class IdempotencyKey(Base):
         ForeignKey("requests.request_id", ondelete="CASCADE")
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    """A key to the service's API made by `testops keys create`: only its SHA-256 digest is kept (the key is
+    shown once, when made) and a short prefix to tell it apart; revoked keys stay, so ids are never reused."""
+
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(100))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # hex SHA-256 of the key
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"ApiKey({self.key_id}, {self.name!r}, {self.prefix}…)"

@@ -16,7 +16,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import IdempotencyKey, Request, RequestStatus, TestCase, utcnow
+from storage.models import ApiKey, IdempotencyKey, Request, RequestStatus, TestCase, utcnow
 from tools.errors import UnknownRequestError
 from vocabulary.artefacts import RequestKind, TestType, Verdict
 
@@ -54,8 +54,10 @@ def create_request(
     base_url: str = "",
     requirements: Sequence[str] = (),
     options: dict[str, Any] | None = None,
+    api_key_id: uuid.UUID | None = None,
 ) -> Request:
-    """Store a new pending run; a random id is chosen when none is given."""
+    """Store a new pending run, made with the API key `api_key_id` (None: not through the API); a random id
+    is chosen when none is given."""
     request = Request(
         request_id=request_id or uuid.uuid4(),
         kind=kind,
@@ -65,6 +67,7 @@ def create_request(
         options=dict(options or {}),
         status=RequestStatus.PENDING,
         created_at=utcnow(),
+        api_key_id=api_key_id,
     )
     session.add(request)
     session.commit()
@@ -76,9 +79,11 @@ def get_request(session: Session, request_id: uuid.UUID) -> Request | None:
     return session.get(Request, request_id)
 
 
-def list_requests(session: Session, *, limit: int = 50) -> list[Request]:
-    """The most recent runs, newest first."""
+def list_requests(session: Session, *, limit: int = 50, owner: uuid.UUID | None = None) -> list[Request]:
+    """The most recent runs, newest first; only those made with the API key `owner` when given."""
     stmt = select(Request).order_by(Request.created_at.desc(), Request.request_id).limit(limit)
+    if owner is not None:
+        stmt = stmt.where(Request.api_key_id == owner)
     return list(session.scalars(stmt))
 
 
@@ -253,3 +258,30 @@ def list_test_cases(session: Session, request_id: uuid.UUID) -> list[TestCase]:
     """The run's saved tests in their suite order."""
     stmt = select(TestCase).where(TestCase.request_id == request_id).order_by(TestCase.position)
     return list(session.scalars(stmt))
+
+
+def create_api_key(session: Session, *, name: str, key_hash: str, prefix: str) -> ApiKey:
+    """Store a new key by its digest (the key itself is never stored)."""
+    key = ApiKey(key_id=uuid.uuid4(), name=name, key_hash=key_hash, prefix=prefix, created_at=utcnow())
+    session.add(key)
+    session.commit()
+    return key
+
+
+def find_api_key(session: Session, key_hash: str) -> ApiKey | None:
+    """The stored key with that digest, revoked or not, or None."""
+    return session.scalars(select(ApiKey).where(ApiKey.key_hash == key_hash)).one_or_none()
+
+
+def list_api_keys(session: Session) -> list[ApiKey]:
+    """Every stored key, revoked ones included, oldest first."""
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.key_id)))
+
+
+def revoke_api_key(session: Session, key_id: uuid.UUID) -> ApiKey | None:
+    """Refuse the key from now on (None when there is no such key); revoking it again changes nothing."""
+    key = session.get(ApiKey, key_id, with_for_update=True)
+    if key is not None and key.revoked_at is None:
+        key.revoked_at = utcnow()
+    session.commit()
+    return key

@@ -17,9 +17,8 @@ from server.streaming import request_events
 # A Redis stream entry id, as the events carry them.
 EventId = Annotated[str, StringConstraints(pattern=r"^\d+-\d+$")]
 
-router = APIRouter(
-    prefix="/requests", tags=["events"], dependencies=[Depends(require_api_key)], responses=json_errors(401)
-)
+router = APIRouter(prefix="/requests", tags=["events"], dependencies=[Depends(require_api_key)],
+                   responses=json_errors(401, 429, 503))
 
 
 @router.get("/{request_id}/events", response_class=EventSourceResponse, responses=json_errors(404, 422))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, TypeVar
@@ -14,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from server.deps import ApiKeyDep, RequestDep, ServiceDep, SessionDep, require_api_key
 from server.errors import ConflictError, InvalidRequestError
+from server.keys import Caller
 from server.request_state import describe
 from server.routers.responses import errors
 from server.schemas import ApiRequestCreate, RequestAccepted, RequestPublic, UiRequestCreate
@@ -29,7 +31,7 @@ from storage.repository import (
 )
 
 router = APIRouter(prefix="/requests", tags=["requests"], dependencies=[Depends(require_api_key)],
-                   responses=errors(401))
+                   responses=errors(401, 429, 503))
 
 IdempotencyKeyHeader = Annotated[
     str | None,
@@ -41,6 +43,8 @@ IdempotencyKeyHeader = Annotated[
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 Body = TypeVar("Body", ApiRequestCreate, UiRequestCreate)
+# How a body becomes a stored, queued request owned by the given key.
+Submit = Callable[[Service, Body, uuid.UUID], RequestAccepted]
 
 
 def fingerprint(route: str, body: BaseModel) -> str:
@@ -49,22 +53,22 @@ def fingerprint(route: str, body: BaseModel) -> str:
     return hashlib.sha256(f"{route}\n{canonical}".encode()).hexdigest()
 
 
-def scoped_key(api_key: str, idempotency_key: str) -> str:
+def scoped_key(caller: Caller, idempotency_key: str) -> str:
     """Keys are the caller's own: two API keys sending the same key make two requests."""
-    return f"{hashlib.sha256(api_key.encode()).hexdigest()[:16]}:{idempotency_key}"
+    return f"{caller.key_id}:{idempotency_key}"
 
 
 def submit_once(
-    service: Service, submit: Callable[[Service, Body], RequestAccepted], body: Body, *, route: str,
-    api_key: str, idempotency_key: str | None, response: Response,
+    service: Service, submit: Submit[Body], body: Body, *, route: str, caller: Caller,
+    idempotency_key: str | None, response: Response,
 ) -> RequestAccepted:
     """Store and queue the request, or (same key, same body) answer with the one made before.
 
     Blocking (database, broker): call it from a worker thread.
     """
     if idempotency_key is None:
-        return _queued(service, submit(service, body))
-    return _submit_with_key(service, submit, body, key=scoped_key(api_key, idempotency_key),
+        return _queued(service, submit(service, body, caller.key_id))
+    return _submit_with_key(service, submit, body, caller=caller, key=scoped_key(caller, idempotency_key),
                             asked=fingerprint(route, body), response=response)
 
 
@@ -77,8 +81,8 @@ def _queued(service: Service, accepted: RequestAccepted) -> RequestAccepted:
 
 
 def _submit_with_key(
-    service: Service, submit: Callable[[Service, Body], RequestAccepted], body: Body, *, key: str,
-    asked: str, response: Response,
+    service: Service, submit: Submit[Body], body: Body, *, caller: Caller, key: str, asked: str,
+    response: Response,
 ) -> RequestAccepted:
     abandoned_before = utcnow() - timedelta(seconds=service.settings.idempotency_abandoned_s)
     with service.sessions() as session:
@@ -93,7 +97,7 @@ def _submit_with_key(
         response.headers[REPLAYED_HEADER] = "true"
         return RequestAccepted(request_id=holder.request_id)
     try:
-        accepted = submit(service, body)
+        accepted = submit(service, body, caller.key_id)
     except BaseException:
         with service.sessions() as session:
             release_idempotency_key(session, key)  # nothing was made: a retry may use the key
@@ -103,29 +107,29 @@ def _submit_with_key(
     return _queued(service, accepted)
 
 
-@router.post("/api", status_code=202, responses=errors(400, 409, 422, 503))
-async def create_api_request(body: ApiRequestCreate, service: ServiceDep, api_key: ApiKeyDep,
+@router.post("/api", status_code=202, responses=errors(400, 409, 413, 422))
+async def create_api_request(body: ApiRequestCreate, service: ServiceDep, caller: ApiKeyDep,
                              response: Response,
                              idempotency_key: IdempotencyKeyHeader = None) -> RequestAccepted:
     """Queue the generation of an API suite; follow it at /requests/{id}/events."""
-    return await run_in_threadpool(submit_once, service, submit_api, body, route="api", api_key=api_key,
+    return await run_in_threadpool(submit_once, service, submit_api, body, route="api", caller=caller,
                                    idempotency_key=idempotency_key, response=response)
 
 
-@router.post("/ui", status_code=202, responses=errors(400, 409, 422, 503))
-async def create_ui_request(body: UiRequestCreate, service: ServiceDep, api_key: ApiKeyDep,
+@router.post("/ui", status_code=202, responses=errors(400, 409, 413, 422))
+async def create_ui_request(body: UiRequestCreate, service: ServiceDep, caller: ApiKeyDep,
                             response: Response,
                             idempotency_key: IdempotencyKeyHeader = None) -> RequestAccepted:
     """Queue the generation of a UI suite for a web page; follow it at /requests/{id}/events."""
-    return await run_in_threadpool(submit_once, service, submit_ui, body, route="ui", api_key=api_key,
+    return await run_in_threadpool(submit_once, service, submit_ui, body, route="ui", caller=caller,
                                    idempotency_key=idempotency_key, response=response)
 
 
 @router.get("", responses=errors(422))
-async def list_all(service: ServiceDep, session: SessionDep,
+async def list_all(service: ServiceDep, session: SessionDep, caller: ApiKeyDep,
                    limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[RequestPublic]:
-    """The most recent requests, newest first."""
-    rows = await run_in_threadpool(list_requests, session, limit=limit)
+    """The most recent requests made with the caller's key, newest first."""
+    rows = await run_in_threadpool(list_requests, session, limit=limit, owner=caller.key_id)
     return [await describe(service, row) for row in rows]
 
 

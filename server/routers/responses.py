@@ -8,17 +8,29 @@ from server.schemas import ErrorPublic
 
 _DESCRIPTIONS = {
     400: "The body cannot be read: it is not UTF-8 text.",
-    401: "Missing or invalid API key.",
-    404: "No request with that id.",
+    401: "Missing, invalid or revoked API key.",
+    404: "No request with that id made with this API key.",
     409: "The request is not in a state that allows this.",
+    413: "The request body is larger than the service reads.",
     422: "Invalid input; `detail` names the field and the reason.",
-    503: "The task queue is unavailable.",
+    429: "This API key made more calls than its rate limit allows; retry after `Retry-After` seconds.",
+    503: "A dependency (database, Redis, task queue) is unavailable.",
+}
+# Headers an answer carries besides its body.
+_HEADERS: dict[int, dict[str, Any]] = {
+    429: {"Retry-After": {"description": "Seconds until the key may call again.",
+                          "schema": {"type": "integer", "minimum": 1}}},
 }
 _ERROR_SCHEMA = {"$ref": f"#/components/schemas/{ErrorPublic.__name__}"}
 
 
+def _documented(code: int, **answer: Any) -> dict[str, Any]:
+    headers = {"headers": _HEADERS[code]} if code in _HEADERS else {}
+    return {"description": _DESCRIPTIONS[code], **headers, **answer}
+
+
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorPublic, "description": _DESCRIPTIONS[code]} for code in codes}
+    return {code: _documented(code, model=ErrorPublic) for code in codes}
 
 
 def json_errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -26,4 +38,4 @@ def json_errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     document a `model` under the stream's media type. The schema is the component the other routes' `errors`
     register."""
     content = {"application/json": {"schema": _ERROR_SCHEMA}}
-    return {code: {"description": _DESCRIPTIONS[code], "content": content} for code in codes}
+    return {code: _documented(code, content=content) for code in codes}

@@ -12,7 +12,7 @@ from server.suite import suite_archive
 from storage.repository import list_test_cases
 
 router = APIRouter(prefix="/requests", tags=["tests"], dependencies=[Depends(require_api_key)],
-                   responses=errors(401))
+                   responses=errors(401, 429, 503))
 
 
 @router.get("/{request_id}/tests", responses=errors(404, 422))

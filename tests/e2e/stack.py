@@ -78,6 +78,8 @@ def service_env(database_url: str, redis_url: str, data_dir: Path, **extra: str)
         "TESTOPS_API_KEYS": f"{API_KEY},second-key",
         "TESTOPS_DATA_DIR": str(data_dir),
         "TESTOPS_API_TOKEN": "demo-token",  # the sample API's token, for the suites the workers validate
+        # Far above what the tests and the benchmark send: they are not about the per-key limit.
+        "TESTOPS_RATE_LIMIT": "1000/second",
         **extra,
     }
 

@@ -14,14 +14,18 @@ import httpx
 import pytest
 
 from graph.settings import Settings
+from server.keys import env_key_id, key_digest
 from storage.engine import session_scope
 from storage.models import Request
-from storage.repository import create_request, mark_completed
-from tests.e2e.stack import AUTH
+from storage.repository import create_api_key, create_request, mark_completed, revoke_api_key
+from tests.e2e.stack import API_KEY, AUTH, Server
+from tests.server.conftest import LIMITED_KEYS, LIMITED_RATE
 
 SPEC_URL = "http://127.0.0.1:9/openapi.json"  # allowed by the test server's policy (see conftest)
 BASE_URL = "http://127.0.0.1:9"
 COMPLETED_ID = uuid.uuid4()
+# A key made and revoked before the cases run (see `revoked_key`).
+REVOKED_KEY = "testops_revoked-before-the-bad-inputs"
 SECRET_FILE_TEXT = "root:x:0:0"  # what /etc/passwd begins with: it must never come back
 ONE_MB = 1_048_576
 
@@ -92,8 +96,8 @@ CASES = [
     # The body as a whole
     _raw("malformed-json", "api", b'{"openapi_url": ', "malformed JSON body"),
     _raw("json-array-body", "api", b"[]", "Input should be a valid dictionary"),
-    # Python's JSON parser gives up on 100,000 nested arrays; the answer is a 400 (see docs/bad-inputs.md).
-    _raw("deeply-nested-json", "api", DEEP_JSON, "There was an error parsing the body", status=400),
+    # Python's JSON parser gives up on 100,000 nested arrays: malformed JSON like any other.
+    _raw("deeply-nested-json", "api", DEEP_JSON, "malformed JSON body: nested too deeply"),
     _raw(
         "not-json-content-type",
         "api",
@@ -184,18 +188,19 @@ CASES = [
         422,
         "requirements: List should have at most 200 items",
     ),
-    pytest.param(
-        _post(
-            "requirement-nul-byte",
-            "api",
-            {"openapi_url": SPEC_URL, "requirements": ["Listing\u0000answers 200."]},
-            422,
-            "requirements.0",
-        ),
-        id="requirement-nul-byte",
-        marks=pytest.mark.xfail(
-            strict=True, reason="server/schemas.py Requirement accepts control characters (202 today)"
-        ),
+    _post(
+        "requirement-nul-byte",
+        "api",
+        {"openapi_url": SPEC_URL, "requirements": ["Listing\u0000answers 200."]},
+        422,
+        "requirements.0: holds a control character (U+0000) at position 7",
+    ),
+    _post(
+        "requirement-escape-sequence",
+        "ui",
+        {"url": "https://example.com", "requirements": ["The title is \u001b[31mred"]},
+        422,
+        "requirements.0: holds a control character (U+001B)",
     ),
     _raw(
         "requirement-lone-surrogate",
@@ -318,6 +323,31 @@ CASES = [
         json={"openapi_url": SPEC_URL},
         headers={"Authorization": "Basic dGVzdC1rZXk6"},
     ),
+    Case(
+        "revoked-api-key",
+        "GET",
+        "/api/v1/requests",
+        401,
+        f"API key {REVOKED_KEY[:12]}… was revoked",
+        headers={"Authorization": f"Bearer {REVOKED_KEY}"},
+    ),
+    Case(
+        "another-keys-request",
+        "GET",
+        "/api/v1/requests/{completed}",
+        404,
+        f"no request with id {COMPLETED_ID}",
+        headers={"Authorization": "Bearer second-key"},
+    ),
+    Case(
+        "another-keys-review",
+        "POST",
+        "/api/v1/requests/{completed}/review",
+        404,
+        f"no request with id {COMPLETED_ID}",
+        json={"approved": True},
+        headers={"Authorization": "Bearer second-key"},
+    ),
     # Ids, routes, query and headers
     Case(
         "unknown-request-id",
@@ -398,11 +428,20 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def completed_id(settings: Settings) -> uuid.UUID:
-    """A finished run, stored directly: reviewing it is a conflict."""
+    """A finished run of the tests' key, stored directly: reviewing it is a conflict."""
     with session_scope(settings.sqlalchemy_url) as session:
-        create_request(session, request_id=COMPLETED_ID, kind="api", target="kennels.yaml")
+        create_request(session, request_id=COMPLETED_ID, kind="api", target="kennels.yaml",
+                       api_key_id=env_key_id(key_digest(API_KEY)))
         mark_completed(session, COMPLETED_ID, {})
     return COMPLETED_ID
+
+
+@pytest.fixture(scope="module")
+def revoked_key(settings: Settings) -> None:
+    with session_scope(settings.sqlalchemy_url) as session:
+        stored = create_api_key(session, name="revoked", key_hash=key_digest(REVOKED_KEY),
+                                prefix=REVOKED_KEY[:12])
+        revoke_api_key(session, stored.key_id)
 
 
 @pytest.fixture
@@ -429,7 +468,7 @@ def _assert_clear_refusal(answer: httpx.Response, status: int, expected: str) ->
 
 @pytest.mark.parametrize("case", CASES, ids=attrgetter("id"))
 def test_bad_input_gets_a_4xx_with_a_reason(
-    client: httpx.Client, completed_id: uuid.UUID, nothing_stored: None, case: Case
+    client: httpx.Client, completed_id: uuid.UUID, revoked_key: None, nothing_stored: None, case: Case
 ) -> None:
     answer = client.request(
         case.method,
@@ -454,3 +493,14 @@ def test_an_idempotency_key_reused_for_another_body_is_refused(client: httpx.Cli
     assert first.status_code == 202, first.text
     other = client.post("/api/v1/requests/api", headers=key, json={"openapi_url": f"{SPEC_URL}?v=2"})
     _assert_clear_refusal(other, 422, "this Idempotency-Key was already used with a different request body")
+
+
+def test_a_key_over_its_rate_limit_is_told_when_to_retry(limited_servers: list[Server]) -> None:
+    key = {"Authorization": f"Bearer {LIMITED_KEYS[2]}"}
+    allowed = int(LIMITED_RATE.split("/")[0])
+    with limited_servers[0].client() as client:
+        for _ in range(allowed):
+            assert client.get("/api/v1/requests", headers=key).status_code == 200
+        answer = client.get("/api/v1/requests", headers=key)
+    _assert_clear_refusal(answer, 429, "rate limit of 5 per 1 minute per API key exceeded: retry in")
+    assert int(answer.headers["Retry-After"]) >= 1
