@@ -109,9 +109,12 @@ class EventLog:
         return await self.publish("updates", event.model_dump(mode="json", exclude_none=True), once=once)
 
     async def status(self, status: Status, *, step: int | None = None, **details: Any) -> str:
-        """The request moved to `status`; a terminal status is told once, another once per `step`."""
+        """The request moved to `status`; a terminal status is told once, another once per `step` (which
+        it carries: a run resumed from a checkpoint says where it resumed)."""
         once = status if status in TERMINAL else None if step is None else f"step {step}: {status}"
-        return await self.publish("custom", {"type": "status", "status": status, **details}, once=once)
+        at_step = {} if step is None else {"step": step}
+        return await self.publish("custom", {"type": "status", "status": status, **at_step, **details},
+                                  once=once)
 
     async def error(self, message: str, error_type: str) -> str:
         """Why the run failed; told once, like the end that follows it."""

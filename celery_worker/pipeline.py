@@ -13,9 +13,12 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 from celery_worker.events import EventLog
 from celery_worker.leases import claim_run, release_run
+from celery_worker.target_watch import run_watching
 from graph.builder import build_graph
 from graph.checkpointing import open_checkpointer
 from graph.context import Context, RunOptions
@@ -67,14 +70,26 @@ def stored_context(settings: Settings, request: Request) -> Context:
     return Context.for_run(settings, options, target_policy=TargetPolicy.service(settings.target_allowlist))
 
 
+def watched_url(request: Request) -> str:
+    """What the run talks to, watched while it runs: the page, or the API's base URL ("" when the spec's
+    servers name it: nothing is watched)."""
+    return request.target if request.kind == "ui" else request.base_url
+
+
 def failure_reason(error: BaseException) -> str:
     """The one line stored and shown for a failed run, worded as `run_request` words it."""
     return str(error) if isinstance(error, InputError) else f"{type(error).__name__}: {error}"
 
 
+# A run outlives a Redis restart: each command is retried, backing off to a second apart, for about half
+# a minute before the run gives up. (A command whose reply was lost may run twice: events that must not
+# repeat carry a `once` key.)
+OUTAGE_RETRY = Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=35)
+
+
 @asynccontextmanager
 async def event_log(settings: Settings, request_id: str) -> AsyncIterator[EventLog]:
-    async with Redis.from_url(settings.redis_url, decode_responses=True) as redis:
+    async with Redis.from_url(settings.redis_url, decode_responses=True, retry=OUTAGE_RETRY) as redis:
         yield EventLog(redis, request_id)
 
 
@@ -161,14 +176,10 @@ async def _run(
     resume = answer if answer is not None and (await graph.aget_state(config)).interrupts else None
     node_events = StepEvents(events, checkpoint.metadata.get("step", 0) if checkpoint else 0)
     await events.status("processing", step=node_events.step, worker=delivery.worker)
-    outcome = await run_request(
-        graph,
-        request_id=request_id,
-        context=stored_context(settings, request),
-        start=start,
-        resume=resume,
-        on_event=node_events,
-    )
+    context = stored_context(settings, request)
+    run = run_request(graph, request_id=request_id, context=context, start=start, resume=resume,
+                      on_event=node_events)
+    outcome = await run_watching(run, watched_url(request), context.target_policy)
     if outcome.status == "waiting_for_review":
         await events.status("waiting_for_review", step=node_events.step)
     else:

@@ -11,6 +11,8 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel
 
 from graph.settings import Settings
@@ -32,13 +34,30 @@ def checkpoint_serializer() -> JsonPlusSerializer:
     return JsonPlusSerializer(allowed_msgpack_modules=allowed)
 
 
+# Seconds a checkpoint write waits for PostgreSQL to come back: a database restart during a node costs the
+# run a pause at its next checkpoint, not its life.
+SAVER_WAIT_S = 30.0
+
+
 @asynccontextmanager
-async def open_checkpointer(settings: Settings) -> AsyncIterator[BaseCheckpointSaver]:
-    """A ready saver; PostgreSQL when the database is PostgreSQL, else the SQLite checkpoint file."""
+async def open_checkpointer(
+    settings: Settings, *, connections: int = 2
+) -> AsyncIterator[BaseCheckpointSaver]:
+    """A ready saver; PostgreSQL when the database is PostgreSQL, else the SQLite checkpoint file.
+
+    On PostgreSQL it draws from a pool that checks a connection before lending it, so a server or worker
+    outlives database restarts.
+    """
     url = settings.sqlalchemy_url
     if url.startswith("postgresql"):
-        conninfo = "postgresql://" + url.split("://", 1)[1]
-        async with AsyncPostgresSaver.from_conn_string(conninfo, serde=checkpoint_serializer()) as saver:
+        # The saver needs autocommit, no prepared statements and dict rows (see the stack notes).
+        pool = AsyncConnectionPool(
+            "postgresql://" + url.split("://", 1)[1], min_size=1, max_size=connections, open=False,
+            timeout=SAVER_WAIT_S, check=AsyncConnectionPool.check_connection,
+            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        )
+        async with pool:
+            saver = AsyncPostgresSaver(pool, serde=checkpoint_serializer())  # type: ignore[arg-type]
             await saver.setup()
             yield saver
     else:

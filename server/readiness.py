@@ -30,7 +30,9 @@ async def _check(probe: Awaitable[object]) -> str:
     try:
         result = await asyncio.wait_for(probe, timeout=CHECK_TIMEOUT_S * 2)
     except Exception as error:  # noqa: BLE001 - any failure makes the dependency unavailable
-        return f"unavailable: {str(error) or type(error).__name__}"
+        # The first line only: drivers append hints and links that a probe's reader has no use for.
+        reason = str(error).strip().splitlines()
+        return f"unavailable: {reason[0] if reason else type(error).__name__}"
     return result if isinstance(result, str) else "ok"
 
 

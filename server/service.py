@@ -8,11 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery import Celery
-from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.graph.state import CompiledStateGraph
-from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -46,25 +42,6 @@ def thread_config(request_id: Any) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def open_saver(settings: Settings) -> AsyncIterator[BaseCheckpointSaver]:
-    """A pooled PostgreSQL saver (a server outlives database restarts), else the embedded default."""
-    url = settings.sqlalchemy_url
-    if not url.startswith("postgresql"):
-        async with open_checkpointer(settings) as saver:
-            yield saver
-        return
-    conninfo = "postgresql://" + url.split("://", 1)[1]
-    # The saver needs autocommit, no prepared statements and dict rows (see the stack notes).
-    pool = AsyncConnectionPool(conninfo, min_size=1, max_size=4, open=False,
-                               check=AsyncConnectionPool.check_connection,
-                               kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row})
-    async with pool:
-        saver = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
-        await saver.setup()
-        yield saver
-
-
-@asynccontextmanager
 async def open_service(settings: Settings) -> AsyncIterator[Service]:
     """Migrate the database, then open every client; all are closed on exit."""
     await run_in_threadpool(migrate, settings.sqlalchemy_url)
@@ -74,7 +51,7 @@ async def open_service(settings: Settings) -> AsyncIterator[Service]:
         # Health checks: a half-open connection under the idle subscription is noticed and replaced.
         redis = EventsRedis.pooled(settings.redis_url, max_connections=MAX_REDIS_CONNECTIONS,
                                    health_check_interval=30)
-        async with redis, open_saver(settings) as saver:
+        async with redis, open_checkpointer(settings, connections=4) as saver:
             yield Service(settings=settings, sessions=session_factory(engine), redis=redis, celery=celery,
                           graph=build_graph(checkpointer=saver))
     finally:

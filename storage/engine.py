@@ -10,7 +10,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.errors import StorageError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Seconds a PostgreSQL connection attempt may take.
+CONNECT_TIMEOUT_S = 5
 
 __all__ = [
     "StorageError",
@@ -92,7 +94,8 @@ def create_engine_for(url: str) -> Engine:
         _configure_sqlite(engine)
         return engine
     # pre_ping: a server or worker outlives database restarts; stale pooled connections are replaced.
-    return create_engine(parsed, pool_pre_ping=True)
+    # connect_timeout: an unreachable host fails a call in seconds instead of after the system's TCP timeout.
+    return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -132,6 +135,10 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+# Any fixed 64-bit number: the advisory lock that serialises migrations of one database.
+MIGRATION_LOCK_KEY = 0x7E57_0C0F
+
+
 def migrate(url: str) -> None:
     """Bring the database at `url` to the newest schema (Alembic `upgrade head`); a no-op when current."""
     engine = create_engine_for(url)
@@ -139,6 +146,10 @@ def migrate(url: str) -> None:
     try:
         # One connection and one transaction: on both backends a failed migration leaves nothing behind.
         with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Servers and workers starting together on a new database migrate it one at a time; the
+                # lock ends with the transaction, and the later ones find the schema current.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as exc:

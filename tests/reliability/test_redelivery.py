@@ -1,64 +1,24 @@
-"""A task delivered again (its worker was killed; or it was queued twice) never duplicates rows or events:
-the stream tells each step once, ids only grow, and the stored suite has each test once."""
+"""A task delivered again (its worker was SIGKILLed mid-node; or it was queued twice) never duplicates rows
+or events: it resumes from the last checkpoint, the stream tells each step once, ids only grow, and the
+stored suite has each test once."""
 
 from __future__ import annotations
 
 import time
-import uuid
-from collections import Counter
-from typing import Any
 
-import httpx
 import redis
-import yaml
 
 from celery_worker.app import GENERATE_API_TASK, create_celery
 from celery_worker.leases import run_key
 from graph.settings import Settings
-from samples.tasks_api import app as sample
-from storage.engine import session_scope
-from storage.models import RequestStatus
-from storage.repository import get_request, list_test_cases
-from tests.e2e.stack import AUTH, Event, Server, Workers, collect, is_end, sse
-from tools.suite_analysis import DELIVERED
-
-
-def submit(client: httpx.Client, base_url: str) -> str:
-    answer = client.post(
-        "/api/v1/requests/api",
-        headers=AUTH,
-        json={
-            "openapi": yaml.safe_load(sample.SPEC_PATH.read_text(encoding="utf-8")),
-            "base_url": base_url,
-            "requirements": sample.load_requirements(),
-        },
-    )
-    assert answer.status_code == 202, answer.text
-    return str(answer.json()["request_id"])
-
-
-def node_steps(events: list[Event]) -> list[tuple[str, str]]:
-    return [(e.data["node"], e.data["event"]) for e in events if e.event == "updates"]
-
-
-def assert_told_once(events: list[Event]) -> None:
-    """Each node started and finished once (the sample run has no regeneration), one end, growing ids."""
-    steps = node_steps(events)
-    assert [pair for pair, n in Counter(steps).items() if n > 1] == [], steps
-    assert {node for node, event in steps if event == "started"} == {n for n, e in steps if e == "finished"}
-    assert [e.event for e in events].count("end") == 1 and events[-1].event == "end"
-    ids = [tuple(int(part) for part in str(e.id).split("-")) for e in events]
-    assert ids == sorted(set(ids))
-
-
-def assert_stored_once(settings: Settings, request_id: str) -> None:
-    with session_scope(settings.sqlalchemy_url) as session:
-        rows = list_test_cases(session, uuid.UUID(request_id))
-        request = get_request(session, uuid.UUID(request_id))
-        assert request is not None and request.status is RequestStatus.COMPLETED, request
-        summary: dict[str, Any] = request.result_summary or {}
-    assert rows and len({r.code_hash for r in rows}) == len({r.test_id for r in rows}) == len(rows)
-    assert sum(r.validation_status in DELIVERED for r in rows) == summary["tests_saved"]
+from tests.e2e.stack import Server, Workers, collect, is_end, sse
+from tests.reliability.outcomes import (
+    assert_stored_once,
+    assert_told_once,
+    checkpoint_steps,
+    node_steps,
+    submit,
+)
 
 
 def test_a_killed_worker_s_steps_are_told_once_when_the_other_replays_them(
@@ -81,6 +41,13 @@ def test_a_killed_worker_s_steps_are_told_once_when_the_other_replays_them(
     assert rerun.data["worker"] != victim and rerun.data["redelivered"] is True
     # The killed worker had started validation; the other re-ran it, and that start was not told again.
     assert ("validation", "started") not in node_steps(after)
+    # It resumed from the killed worker's last checkpoint, not from scratch: its run began at the step of
+    # the last node finished before the kill, and no step has two checkpoints (a fresh start writes its
+    # first steps again).
+    [resumed] = [e for e in after if e.event == "custom" and e.data["status"] == "processing"]
+    assert resumed.data["step"] == sum(event == "finished" for _, event in node_steps(before)) >= 2
+    steps = checkpoint_steps(settings, request_id)
+    assert steps == sorted(set(steps)) and steps[0] == -1, steps
     assert_told_once(live)
     assert [e.id for e in replayed] == [e.id for e in live]
     assert_stored_once(settings, request_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -69,11 +71,19 @@ def test_migrate_creates_schema_on_empty_db(empty_url: str) -> None:
     engine = create_engine_for(empty_url)
     try:
         assert set(inspect(engine).get_table_names()) == {
-            "alembic_version", "requests", "test_cases", "idempotency_keys"
+            "alembic_version", "requests", "test_cases", "idempotency_keys", "api_keys"
         }
     finally:
         engine.dispose()
-    assert _current_revision(empty_url) == _head() == "0003"
+    assert _current_revision(empty_url) == _head() == "0004"
+
+
+def test_processes_starting_together_on_a_new_database_migrate_it_once(empty_url: str) -> None:
+    # A server and its workers starting at once: each migrates; none may fail on the others' tables.
+    with ProcessPoolExecutor(max_workers=3, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for outcome in [pool.submit(migrate, empty_url) for _ in range(3)]:
+            outcome.result()
+    assert _current_revision(empty_url) == _head()
 
 
 def test_migrate_twice_is_noop(db_url: str, sessions: sessionmaker[Session]) -> None:
