@@ -38,11 +38,12 @@ from vocabulary.page_model import PageModel
 NAME = "ui"
 PAGES = ("login", "todo", "search")
 QUICK_PAGES = ("login",)
-# The target: a page with 5 requirements, reconnaissance to validated suite, < 20 s with a warm browser.
+# The target (issue 9): a page with 5 requirements, reconnaissance to validated suite, ≤ 10 s with a warm
+# browser.
 # The samples have 4 per page; the 5th is one the offline UI generator turns into a test.
 TARGET_PAGE = "login"
 TARGET_EXTRA_REQUIREMENT = "The Username field is visible"
-TARGET_SECONDS = 20.0
+TARGET_SECONDS = 10.0
 PROFILE_REPEATS = 3
 _PROC = Path("/proc")
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -118,7 +119,7 @@ class Profile(BaseModel):
     pytest_startup_s: float  # one pytest process, one test touching no browser
     pytest_chromium_s: float  # one pytest process, one test opening a page: + Chromium launch
     one_pass_s: float  # every test once
-    confirmed_s: float  # every test, the passing ones again (confirm_passes)
+    confirmed_s: float  # every test, the passing ones again at once in the same process (confirm_passes)
     processes_per_pass: int
     tests: int
 
@@ -191,7 +192,7 @@ async def _run_all(base_url: str, root: Path, *, quick: bool, load: list[float] 
         await setup.browser.close()
     target = (
         f"{len(REQUIREMENTS[TARGET_PAGE]) + 1} requirements ({TARGET_PAGE}), reconnaissance to validated "
-        f"suite, warm browser < {TARGET_SECONDS:g} s"
+        f"suite, warm browser ≤ {TARGET_SECONDS:g} s"
     )
     return UiBench(
         validation_workers=setup.options.validation_workers,
@@ -234,7 +235,7 @@ async def _run_page(setup: _Setup, page: str, root: Path, *, full: bool) -> Page
 async def _run_target(setup: _Setup, requirements: list[str], root: Path) -> TargetRun:
     with PeakRssMonitor() as monitor:
         graph_run = await _run_graph(setup, TARGET_PAGE, requirements, root, warm=True)
-    met = graph_run.status == "completed" and graph_run.wall_s < TARGET_SECONDS
+    met = graph_run.status == "completed" and graph_run.wall_s <= TARGET_SECONDS
     return TargetRun(page=TARGET_PAGE, requirements=requirements, run=graph_run, rss=monitor.peaks(), met=met)
 
 
@@ -407,7 +408,7 @@ def render(result: UiBench) -> list[RenderableType]:
                        *map(seconds, figures), _verdicts(v), _mb(page.rss))  # fmt: skip
     load = ", ".join(f"{x:g}" for x in result.load_before) if result.load_before else "n/a"
     stages.caption = (f"cold browser start {result.browser_start_s:.2f} s; validation confirms passes (each "
-                      f"passing test runs twice); load average at start {load}")  # fmt: skip
+                      f"passing test runs twice, in one process); load average at start {load}")  # fmt: skip
     graph = _table("Graph runs, recon → stored suite: seconds per node", "run", *NODES, "overhead", "wall s",
                    "CPU s", "val passes", VERDICTS, "saved")  # fmt: skip
     runs = [(f"{p.page} {r.browser}", r) for p in result.pages for r in (p.warm, p.cold) if r is not None]

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 
 from playwright.async_api import Browser, Page, Playwright, ProxySettings, async_playwright
 from playwright.async_api import Error as PlaywrightError
@@ -34,6 +35,36 @@ DEFAULT_CHROMIUM_ARGS: tuple[str, ...] = (
 
 class BrowserUnavailableError(InputError):
     """Chromium is missing or would not start."""
+
+
+class BrowserCrashedError(BrowserUnavailableError):
+    """Chromium exited while a page was open; the session launches a new one on its next use."""
+
+
+T = TypeVar("T")
+_CRASHED = "Chromium exited while the page was open (killed, or out of memory); the next page gets a new one"
+
+
+async def _unless_disconnected(browser: Browser, step: Awaitable[T]) -> T:
+    """`step`, unless the browser goes first: Playwright leaves a new page waiting forever for a dead one."""
+    gone = asyncio.Event()
+
+    def on_disconnected(_: Browser) -> None:
+        gone.set()
+
+    browser.on("disconnected", on_disconnected)
+    work, watch = asyncio.ensure_future(step), asyncio.ensure_future(gone.wait())
+    try:
+        if not browser.is_connected():
+            gone.set()
+        await asyncio.wait({work, watch}, return_when=asyncio.FIRST_COMPLETED)
+        if work.done():
+            return work.result()
+        raise BrowserCrashedError(_CRASHED)
+    finally:
+        work.cancel()
+        watch.cancel()
+        browser.remove_listener("disconnected", on_disconnected)
 
 
 @dataclass(frozen=True)
@@ -113,19 +144,28 @@ class BrowserSession:
             # "<-loopback>": Chromium otherwise sends loopback requests past any proxy.
             proxy_settings = {"server": await proxy.start(), "bypass": "<-loopback>"}
         try:
-            context = await browser.new_context(
-                viewport={"width": self.config.viewport_width, "height": self.config.viewport_height},
-                proxy=proxy_settings,
+            context = await _unless_disconnected(
+                browser,
+                browser.new_context(
+                    viewport={"width": self.config.viewport_width, "height": self.config.viewport_height},
+                    proxy=proxy_settings,
+                ),
             )
             context.set_default_navigation_timeout(self.config.navigation_timeout_ms)
             context.set_default_timeout(self.config.action_timeout_ms)
             try:
-                yield await context.new_page()
+                yield await _unless_disconnected(browser, context.new_page())
             finally:
                 try:
-                    await context.close()
-                except PlaywrightError:
+                    await _unless_disconnected(browser, context.close())
+                except (PlaywrightError, BrowserCrashedError):
                     pass  # the browser went away under us; there is nothing left to close
+        except Exception as error:
+            # Playwright reports the disconnection before the calls it cut short: whatever they raised
+            # (a closed target, or an "unreachable" page made of it), the cause is the browser.
+            if browser.is_connected():
+                raise
+            raise BrowserCrashedError(_CRASHED) from error
         finally:
             if proxy is not None:
                 await proxy.close()

@@ -19,7 +19,10 @@ BROKEN and regenerated. `classify` reads one run like this (first matching row w
     failed   anything else                                                   BROKEN
 
 An exception matches its own class or its nearest listed base class (httpx.ReadTimeout is an
-httpx.TimeoutException). `validate_suite` reruns FINDINGs: one that passes on a rerun is FLAKY.
+httpx.TimeoutException). `validate_suite` reruns FINDINGs: one that passes on a rerun is FLAKY; asked to
+confirm passes, it has each passing test run again at once in the same pytest process (a twin node with
+its own setup and teardown), and one that fails then is FLAKY too. A test whose browser died under it
+(the UI suite's conftest marks it `testops.browser_lost`) is not judged on that run: it runs once more.
 """
 
 from __future__ import annotations
@@ -73,6 +76,12 @@ class TestRun(BaseModel):
     exception_bases: tuple[str, ...] = ()  # its base classes, nearest first, so classify() can generalize
     duration_s: float = 0.0
     longrepr: str = ""  # the full report text for reports, trimmed
+    # The run right after a pass, in the same process, when passes are confirmed; None if it never ran.
+    confirmation: TestRun | None = None
+    browser_lost: bool = False  # its browser died under it: the run says nothing about the test
+
+    def cut_short_by_the_browser(self) -> bool:
+        return self.browser_lost or (self.confirmation is not None and self.confirmation.browser_lost)
 
 
 class RunOptions(TypedDict, total=False):
@@ -172,8 +181,8 @@ def write_suite(
 # Running it
 
 # Written next to each run and loaded with `-p`: per-test time limit (SIGALRM), selection by test id,
-# and the exception class chain that ended a test, recorded as junit properties.
-_PLUGIN_SOURCE = r'''"""TestOps Copilot's validation plugin: time limit, selection, exception types."""
+# the exception class chain that ended a test, recorded as junit properties, and the confirmation run.
+_PLUGIN_SOURCE = r'''"""TestOps Copilot's validation plugin: limits, selection, exceptions, confirmation."""
 
 import json
 import os
@@ -182,10 +191,13 @@ import signal
 import time
 
 import pytest
+from _pytest.runner import runtestprotocol
 
 _LIMIT = float(os.environ.get("TESTOPS_TEST_TIMEOUT") or 0)
 _SELECT = os.environ.get("TESTOPS_SELECT", "")
+_CONFIRM_PASSES = os.environ.get("TESTOPS_CONFIRM_PASSES") == "1"
 _DEADLINE = pytest.StashKey[float]()
+_FIRST_RUN_PASSED = pytest.StashKey[bool]()  # on a twin: whether the run it would confirm passed
 
 
 class TestTimeout(BaseException):
@@ -222,8 +234,39 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+def _twin(item):
+    """The same test as a node of its own, so that its second run gets a fresh setup and teardown."""
+    callspec = getattr(item, "callspec", None)
+    return type(item).from_parent(
+        item.parent, name=item.name, callspec=callspec, fixtureinfo=item._fixtureinfo,
+        keywords={callspec.id: True} if callspec else None, originalname=item.originalname,
+    )
+
+
+def _run_logged(item, nextitem):
+    item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+    reports = runtestprotocol(item, nextitem=nextitem)
+    item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+    return reports
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Confirming passes: every test is followed by its twin, which runs only if the test passed; the twin
+    always tears down towards the next item, so what they share (the browser) stays up in between."""
+    if not _CONFIRM_PASSES or not isinstance(item, pytest.Function):
+        return None
+    twin = _twin(item)
+    twin.stash[_FIRST_RUN_PASSED] = all(report.passed for report in _run_logged(item, twin))
+    twin.user_properties.append(("testops.confirmation", "1"))
+    _run_logged(twin, nextitem)
+    return True
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item):
+    if not item.stash.get(_FIRST_RUN_PASSED, True):
+        pytest.skip("no confirmation: the first run did not pass")
     item.user_properties.append(("testops.nodeid", item.nodeid))
     item.stash[_DEADLINE] = time.monotonic() + _LIMIT
     _arm(_LIMIT)
@@ -274,10 +317,12 @@ async def run_suite(
     env: Mapping[str, str] | None = None,
     extra_args: Sequence[str] = (),
     limits: Limits = DEFAULT_LIMITS,
+    confirm_passes: bool = False,
 ) -> dict[str, TestRun]:
     """Runs the suite, or only `test_ids` ("module.py::name"), in up to `workers` contained pytest processes.
 
     Returns one run per test, in the order of `test_ids` (or of the files), whatever happened to the process.
+    With `confirm_passes`, a passing test runs again at once in its process (`TestRun.confirmation`).
     Each process gets a copy of the suite in a sandbox (tools.containment); `env` adds to what it may see of
     this process's environment.
     """
@@ -293,7 +338,8 @@ async def run_suite(
         (run_dir / f"{_PLUGIN}.py").write_text(_PLUGIN_SOURCE, encoding="utf-8")
         (run_dir / f"{containment.PLUGIN}.py").write_text(containment.PLUGIN_SOURCE, encoding="utf-8")
         options = _ShardOptions(select=test_ids is not None, timeout_s=timeout_s, env=env or {},
-                                extra_args=extra_args, limits=limits)  # fmt: skip
+                                extra_args=extra_args, limits=limits,
+                                confirm_passes=confirm_passes)  # fmt: skip
         shards = [
             _run_shard(directory, run_dir, index, shard, options)
             for index, shard in enumerate(_shard(planned, workers))
@@ -347,16 +393,24 @@ def _shard(planned: Mapping[str, list[str]], workers: int) -> list[dict[str, lis
     return [shard for shard in shards if shard]
 
 
-def _child_env(
-    run_dir: Path, env: Mapping[str, str], timeout_s: float, select: Path | None
-) -> dict[str, str]:
+class _ShardOptions(NamedTuple):
+    select: bool
+    timeout_s: float
+    env: Mapping[str, str]
+    extra_args: Sequence[str]
+    limits: Limits
+    confirm_passes: bool
+
+
+def _child_env(run_dir: Path, options: _ShardOptions, select: Path | None) -> dict[str, str]:
     # Neither the service's secrets nor the options of whatever pytest launched us are the suite's.
-    merged = containment.child_environment(os.environ, env)
+    merged = containment.child_environment(os.environ, options.env)
     merged.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     merged["PYTHONPATH"] = os.pathsep.join(filter(None, [str(run_dir), merged.get("PYTHONPATH", "")]))
     merged["PYTHONDONTWRITEBYTECODE"] = "1"
-    merged["TESTOPS_TEST_TIMEOUT"] = repr(float(timeout_s))
+    merged["TESTOPS_TEST_TIMEOUT"] = repr(float(options.timeout_s))
     merged["TESTOPS_SELECT"] = str(select) if select else ""
+    merged["TESTOPS_CONFIRM_PASSES"] = "1" if options.confirm_passes else ""
     return merged
 
 
@@ -377,14 +431,6 @@ def _pytest_args(directory: Path, run_dir: Path, junit: Path, child_env: Mapping
     return args
 
 
-class _ShardOptions(NamedTuple):
-    select: bool
-    timeout_s: float
-    env: Mapping[str, str]
-    extra_args: Sequence[str]
-    limits: Limits
-
-
 async def _run_shard(
     directory: Path, run_dir: Path, index: int, shard: Mapping[str, list[str]], options: _ShardOptions
 ) -> dict[str, TestRun]:
@@ -393,11 +439,12 @@ async def _run_shard(
     select_file = run_dir / f"select-{index}.json" if options.select else None
     if select_file:
         select_file.write_text(json.dumps(expected), encoding="utf-8")
-    limit = options.timeout_s * max(1, len(expected)) + _SHARD_OVERHEAD_S
+    runs_per_test = 2 if options.confirm_passes else 1
+    limit = options.timeout_s * max(1, len(expected)) * runs_per_test + _SHARD_OVERHEAD_S
     async with containment.sandbox(run_dir, f"shard-{index}", options.limits, cpu_s=limit) as box:
         suite = box.adopt(directory)
         junit, output = box.home / "junit.xml", run_dir / f"output-{index}.txt"
-        child_env = box.environment(_child_env(run_dir, options.env, options.timeout_s, select_file))
+        child_env = box.environment(_child_env(run_dir, options, select_file))
         args = [*_pytest_args(suite, run_dir, junit, child_env), *options.extra_args, *shard]
         timed_out = False
         with output.open("wb") as sink:
@@ -475,11 +522,28 @@ _RANK: dict[Outcome, int] = {"skipped": 0, "passed": 1, "failed": 2, "error": 3}
 
 
 def _read_junit(path: Path, shard: Mapping[str, list[str]]) -> dict[str, TestRun]:
-    """Parametrized cases fold into their function, collection errors onto their module's tests."""
+    """Parametrized cases fold into their function, collection errors onto their module's tests, and a
+    confirmation run onto the run it confirms (only a passing one has one)."""
     try:
         cases = list(ET.parse(path).getroot().iter("testcase"))
     except (OSError, ET.ParseError):
         return {}
+    first = [case for case in cases if not _is_confirmation(case)]
+    runs = _fold_cases(first, shard)
+    confirmations = _fold_cases([case for case in cases if _is_confirmation(case)], shard)
+    return {
+        test_id: run.model_copy(update={"confirmation": confirmations.get(test_id)})
+        if run.outcome == "passed"
+        else run
+        for test_id, run in runs.items()
+    }
+
+
+def _is_confirmation(case: ET.Element) -> bool:
+    return any(prop.get("name") == "testops.confirmation" for prop in case.iter("property"))
+
+
+def _fold_cases(cases: Sequence[ET.Element], shard: Mapping[str, list[str]]) -> dict[str, TestRun]:
     dotted_modules = {module.removesuffix(".py").replace("/", "."): module for module in shard}
     runs: dict[str, TestRun] = {}
     for case in cases:
@@ -496,7 +560,9 @@ def _read_junit(path: Path, shard: Mapping[str, list[str]]) -> dict[str, TestRun
         run = _case_run(re.sub(r"\[.*\]$", "", nodeid), case, properties)
         if (earlier := runs.get(run.test_id)) is not None:
             worse = run if _RANK[run.outcome] > _RANK[earlier.outcome] else earlier
-            run = worse.model_copy(update={"duration_s": earlier.duration_s + run.duration_s})
+            update = {"duration_s": earlier.duration_s + run.duration_s,
+                      "browser_lost": earlier.browser_lost or run.browser_lost}  # fmt: skip
+            run = worse.model_copy(update=update)
         runs[run.test_id] = run
     return runs
 
@@ -508,6 +574,11 @@ def _nodeid(case: ET.Element) -> str:
 
 
 def _case_run(test_id: str, case: ET.Element, properties: Mapping[str, str]) -> TestRun:
+    run = _outcome_run(test_id, case, properties)
+    return run.model_copy(update={"browser_lost": True}) if "testops.browser_lost" in properties else run
+
+
+def _outcome_run(test_id: str, case: ET.Element, properties: Mapping[str, str]) -> TestRun:
     chain = [_exception_name(raw) for raw in properties.get("testops.exception", "").split()]
     duration = float(case.get("time") or 0.0)
     for tag, outcome in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
@@ -666,19 +737,20 @@ async def validate_suite(
 ) -> list[ValidationResult]:
     """Runs the written suite and reruns FINDINGs; one result per test in input order (attempt left 0).
 
-    With confirm_passes, passing tests run a second time too: one that fails then is FLAKY, so every
-    accepted test has passed more than once (browser tests, where timing varies).
+    With confirm_passes, passing tests run a second time too, at once and in the same process: one that
+    fails then is FLAKY, so every accepted test has passed more than once (browser tests, where timing
+    varies).
     """
     test_ids = list(dict.fromkeys(test.test_id for test in tests))
-    runs = await run_suite(directory, test_ids=test_ids, **run_kwargs)
+    runs = await run_suite(directory, test_ids=test_ids, confirm_passes=confirm_passes, **run_kwargs)
+    if lost := [test_id for test_id, run in runs.items() if run.cut_short_by_the_browser()]:
+        runs |= await run_suite(directory, test_ids=lost, confirm_passes=confirm_passes, **run_kwargs)
     results = {test_id: _result(test_id, runs.get(test_id)) for test_id in test_ids}
     if confirm_passes:
-        passed = [test_id for test_id in test_ids if results[test_id].verdict is Verdict.PASSED]
-        second = await run_suite(directory, test_ids=passed, **run_kwargs) if passed else {}
-        for test_id in passed:
-            rerun = second.get(test_id)
-            if rerun is None or rerun.outcome != "passed":
-                message = f"failed on its second run: {rerun.message if rerun else 'not run'}"
+        for test_id in [test_id for test_id in test_ids if results[test_id].verdict is Verdict.PASSED]:
+            second = runs[test_id].confirmation
+            if second is None or second.outcome != "passed":
+                message = f"failed on its second run: {second.message if second else 'not run'}"
                 results[test_id] = results[test_id].model_copy(
                     update={"verdict": Verdict.FLAKY, "message": message}
                 )

@@ -1,5 +1,8 @@
 """Fixtures of the generated UI suite: one Chromium per session, a fresh context and page per test.
 
+A Chromium that died (killed, out of memory) is launched again for the next test; the test it cut short
+gets the junit property `testops.browser_lost`, so a validator can run it again instead of blaming it.
+
 Settings come from environment variables:
   TESTOPS_BASE_URL               where the pages are served (default: testops_base_url in pytest.ini)
   TESTOPS_EXPECT_TIMEOUT_MS      how long expect() waits for a condition (default 5000)
@@ -66,15 +69,46 @@ def playwright() -> Iterator[Playwright]:
         yield driver
 
 
+class Chromium:
+    """The session's browser, launched on first use and again whenever it has died."""
+
+    def __init__(self, playwright: Playwright) -> None:
+        self._playwright = playwright
+        self._browser: Browser | None = None
+        self._launch_failed = False
+
+    @property
+    def died(self) -> bool:
+        """The browser is gone, or the last launch failed (a browser killed while it started)."""
+        return self._launch_failed or (self._browser is not None and not self._browser.is_connected())
+
+    def running(self) -> Browser:
+        if self._browser is None or not self._browser.is_connected():
+            self._launch_failed = True
+            self._browser = self._playwright.chromium.launch(
+                executable_path=os.environ.get("TESTOPS_CHROMIUM", "/usr/bin/chromium"),
+                headless=os.environ.get("TESTOPS_HEADED") != "1",
+                args=CHROMIUM_ARGS,
+            )
+            self._launch_failed = False
+        return self._browser
+
+    def close(self) -> None:
+        if self._browser is not None and self._browser.is_connected():
+            self._browser.close()
+
+
 @pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    chromium = playwright.chromium.launch(
-        executable_path=os.environ.get("TESTOPS_CHROMIUM", "/usr/bin/chromium"),
-        headless=os.environ.get("TESTOPS_HEADED") != "1",
-        args=CHROMIUM_ARGS,
-    )
-    yield chromium
-    chromium.close()
+def chromium(playwright: Playwright) -> Iterator[Chromium]:
+    launcher = Chromium(playwright)
+    yield launcher
+    launcher.close()
+
+
+@pytest.fixture
+def browser(chromium: Chromium) -> Browser:
+    """The session's browser, alive: one that died since the last test has been replaced."""
+    return chromium.running()
 
 
 @pytest.fixture
@@ -109,9 +143,15 @@ def console_errors(page: Page) -> list[str]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
-    """A failed test gets a screenshot of its page in the Allure report, taken before the page closes."""
+    """A failed test gets a screenshot of its page in the Allure report, taken before the page closes;
+    one whose browser died under it is marked as such."""
     report: pytest.TestReport = yield
-    page = getattr(item, "funcargs", {}).get("page")
+    funcargs = getattr(item, "funcargs", None) or {}
+    launcher = funcargs.get("chromium")
+    if report.failed and isinstance(launcher, Chromium) and launcher.died:
+        item.user_properties.append(("testops.browser_lost", "1"))  # the teardown report carries it
+        return report
+    page = funcargs.get("page")
     if report.when == "call" and report.failed and isinstance(page, Page) and not page.is_closed():
         try:
             screenshot = page.screenshot(full_page=True, timeout=5_000)
