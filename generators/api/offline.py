@@ -20,7 +20,7 @@ from generators.api.data import (
     valid_value,
     with_unique_values,
 )
-from generators.api.planner import Planner, authenticates, snake
+from generators.api.planner import Planner, authenticates, expects_success, snake
 from generators.api.requirements import Uncovered, plan_requirement
 from generators.api.spec_prose import spec_prose_scenarios
 from generators.base import GeneratedSuite
@@ -50,9 +50,13 @@ def module_for(scenario: Scenario) -> str:
 
 
 class OfflineApiGenerator:
-    """Writes API tests from what reconnaissance found and what the requirements say."""
+    """Writes API tests from what reconnaissance found and what the requirements say.
 
-    def __init__(self) -> None:
+    `safe`: for a target the user does not own, no test changes or deletes data it did not create.
+    """
+
+    def __init__(self, *, safe: bool = False) -> None:
+        self.safe = safe
         # The whole spec's plan per API model, made once: one regeneration pass repairs many of its tests.
         self._plans: dict[int, tuple[ApiModel, list[Scenario]]] = {}
 
@@ -62,12 +66,17 @@ class OfflineApiGenerator:
 
     def _generate(self, api: ApiModel, requirements: list[Requirement]) -> GeneratedSuite:
         planner = Planner(api)
-        scenarios = planner.plan()
+        scenarios, omitted = self._admitted(planner, planner.plan())
         coverage: list[RequirementCoverage] = []
         for requirement in requirements:
             planned = plan_requirement(requirement, api)
             if isinstance(planned, Uncovered):
                 coverage.append(RequirementCoverage.of(requirement, reason=planned.reason))
+                continue
+            planned, refused = self._admitted(planner, planned)
+            omitted |= refused
+            if not planned:
+                coverage.append(RequirementCoverage.of(requirement, reason=next(iter(refused.values()))))
                 continue
             scenarios += planned
             coverage.append(
@@ -77,15 +86,41 @@ class OfflineApiGenerator:
                 )
             )
         # After the requirements, so that a description saying what a requirement says adds no twin test.
-        scenarios += spec_prose_scenarios(api, scenarios)
-        tests = [_rendered(s, api, module_for(s)) for s in _unique_names(scenarios, scenarios)]
+        prose, refused = self._admitted(planner, spec_prose_scenarios(api, scenarios))
+        scenarios += prose
+        omitted |= refused
+        finished = [_cleaned_up(planner, s) for s in _unique_names(scenarios, scenarios)]
+        tests = [_rendered(s, api, module_for(s)) for s in finished]
+        leaves_data = {
+            f"{module_for(s)}::{s.name}": reason for s in finished if (reason := planner.leaves_data(s))
+        }
         files = support_files(api)
         # Shipped with the suite, so its users see which spec checks it does not make, and why.
         skipped = [s.model_dump() for s in planner.skipped]
         files["skipped_checks.json"] = json.dumps(skipped, indent=2, ensure_ascii=False) + "\n"
         return GeneratedSuite(
-            tests=tests, support_files=files, coverage=coverage, skipped_oracles=planner.skipped
-        )
+            tests=tests, support_files=files, coverage=coverage, skipped_oracles=planner.skipped,
+            omitted_in_safe_mode=omitted, leaves_data=leaves_data,
+        )  # fmt: skip
+
+    def _admitted(self, planner: Planner, scenarios: list[Scenario]) -> tuple[list[Scenario], dict[str, str]]:
+        """The scenarios this run may make, and the test id and reason of each left out.
+
+        In safe mode only those touching no data but their own are made; the others also land in the
+        planner's skipped checks, which the suite ships.
+        """
+        omitted: dict[str, str] = {}
+        if not self.safe:
+            return scenarios, omitted
+        admitted = []
+        for scenario in scenarios:
+            reason = planner.destructive_call(scenario)
+            if reason is None:
+                admitted.append(scenario)
+                continue
+            omitted[f"{module_for(scenario)}::{scenario.name}"] = reason
+            planner.skip(scenario.steps[-1].operation_id, scenario.name, reason)
+        return admitted, omitted
 
     def repair(
         self, test: GeneratedTest, result: ValidationResult, api: ApiModel, requirements: list[Requirement]
@@ -107,9 +142,10 @@ class OfflineApiGenerator:
         else:
             scenarios = self._spec_scenarios(test, api, variant)
         scenario = next((s for s in scenarios if s.name == test.name), None)
-        if scenario is None:
+        planner = Planner(api)
+        if scenario is None or self.safe and planner.destructive_call(scenario):
             return None
-        scenario = scenario.model_copy(update={"timeout_s": timeout_s})
+        scenario = _cleaned_up(planner, scenario).model_copy(update={"timeout_s": timeout_s})
         repaired = _rendered(scenario, api, test.module)
         return repaired.model_copy(update={"variant": variant, "timeout_s": timeout_s})
 
@@ -347,6 +383,16 @@ class _SchemaTable:
         return {"$ref": f"#/$defs/{name}"}
 
 
+def _cleaned_up(planner: Planner, scenario: Scenario) -> Scenario:
+    """What the scenario creates is deleted when it ends; what no DELETE removes, its docstring says."""
+    cleaned = planner.with_cleanups(scenario)
+    stays = planner.leaves_data(cleaned)
+    if stays is None:
+        return cleaned
+    note = f"Leaves data behind: it {stays}."
+    return cleaned.model_copy(update={"description": f"{cleaned.description} {note}".strip()})
+
+
 def _rendered(scenario: Scenario, api: ApiModel, module: str) -> GeneratedTest:
     return render_scenario(with_run_time_data(scenario, api), api, module=module)
 
@@ -445,7 +491,7 @@ def _prepared_step(step: Step, api: ApiModel, sent: _Sent, number: int) -> Step:
             for key, value in body.items()
             if key in required or not _issued_secret(properties.get(key), value, key)
         }
-        succeeds = _expects_success(step)
+        succeeds = expects_success(step)
         if authenticates(api, operation):
             # Credentials are never made unique: a sign-in must name an account that exists.
             body = _replaced(schema, body, lambda f, s, v: sent.credential(f, s, v, succeeds))
@@ -532,7 +578,7 @@ def _skip_reason(scenario: Scenario, steps: list[Step], api: ApiModel) -> str:
     """Why the scenario cannot pass on a correct service, or "" when it can."""
     for step in steps:
         operation = api.operation(step.operation_id)
-        if operation is None or not _expects_success(step):
+        if operation is None or not expects_success(step):
             continue
         # A secret in the path is given by the user like any id (given() skips without one).
         given = {
@@ -568,8 +614,3 @@ def _skip_reason(scenario: Scenario, steps: list[Step], api: ApiModel) -> str:
             if not is_valid(parameter.schema_, value):
                 return f"no unknown '{parameter.name}' could be made that its schema accepts"
     return ""
-
-
-def _expects_success(step: Step) -> bool:
-    statuses = step.expect.statuses
-    return bool(statuses) and all(200 <= s < 300 for s in statuses) or step.expect.status_class == "2xx"

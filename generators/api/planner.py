@@ -34,7 +34,7 @@ from generators.api.resources import (
     resource_of,
 )
 from vocabulary.api_model import ApiModel, JsonSchema, Operation, Parameter, RequestBody, SecurityScheme
-from vocabulary.claims import Cleanup, Expectation, FieldCheck, Ref, Scenario, SkippedOracle, Step
+from vocabulary.claims import Cleanup, Expectation, FieldCheck, Ref, Scenario, SkippedOracle, Step, Unique
 
 # Large enough to be unknown on any real service, small enough for 32-bit integer ids.
 UNKNOWN_INTEGER_ID = 999_999_999
@@ -43,6 +43,8 @@ UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000"
 # enough to tell a validating server from one that checks only its first field, bounded for big specs.
 NEGATIVES_PER_KIND = 3
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Methods that change or remove what their path names; a POST does so only under an item (`/pets/{id}/adopt`).
+_CHANGING_METHODS = ("put", "patch", "delete")
 
 
 def snake(text: str) -> str:
@@ -912,6 +914,67 @@ class Planner:
                 expect=Expectation(statuses=[200], schema_of=(read_op.operation_id, "200"), fields=[check]),
             ),
         ]
+
+    # -- shared environments: what a test may touch, and what it leaves behind ----------------------
+
+    def destructive_call(self, scenario: Scenario) -> str | None:
+        """Why the scenario would change or delete data it did not create (safe mode drops it), else None.
+
+        Its own data: what a successful POST of the same test answered, ids it made unique, and the account
+        of a user signed up for that test alone.
+        """
+        own: set[str] = set()
+        for step in scenario.steps:
+            operation = self.api.operation(step.operation_id)
+            if operation is None:
+                continue
+            names = path_parameters(operation.path)
+            on_own = all(_is_own(step.path_params.get(name), own) for name in names)
+            on_own = on_own and (bool(names) or step.auth == "throwaway")
+            changes = operation.method in _CHANGING_METHODS or (operation.method == "post" and bool(names))
+            if changes and not on_own:
+                method = operation.method.upper()
+                return f"safe mode: would {method} {operation.path} on data it did not create"
+            if operation.method == "post" and step.save_as and expects_success(step):
+                own.add(step.save_as)
+        return None
+
+    def with_cleanups(self, scenario: Scenario) -> Scenario:
+        """The scenario with each item it creates deleted when it ends, where the spec has a DELETE for it."""
+        steps = []
+        for number, step in enumerate(scenario.steps, start=1):
+            operation = self.api.operation(step.operation_id)
+            made = operation is not None and operation.method == "post" and expects_success(step)
+            save_as = step.save_as or f"made_{number}"
+            cleanup = self.cleanup_for(operation, save_as, step.path_params) if made and operation else None
+            if step.expect.cleanup is not None or cleanup is None:
+                steps.append(step)
+                continue
+            expect = step.expect.model_copy(update={"cleanup": cleanup})
+            steps.append(step.model_copy(update={"save_as": save_as, "expect": expect}))
+        return scenario.model_copy(update={"steps": steps})
+
+    def leaves_data(self, scenario: Scenario) -> str | None:
+        """What the scenario creates that no DELETE of the spec removes, or None when it leaves nothing."""
+        for step in scenario.steps:
+            operation = self.api.operation(step.operation_id)
+            if operation is None or operation.method != "post" or not expects_success(step):
+                continue
+            resource = next((r for r in self.resources if r.create == operation.operation_id), None)
+            if resource is not None and resource.delete is None:
+                return f"creates {resource.name} and the spec has no DELETE to remove them"
+        return None
+
+
+def expects_success(step: Step) -> bool:
+    """Whether the step must succeed: every status it accepts is a 2xx."""
+    statuses = step.expect.statuses
+    return bool(statuses) and all(200 <= s < 300 for s in statuses) or step.expect.status_class == "2xx"
+
+
+def _is_own(value: Any, own: set[str]) -> bool:
+    """A path value naming the test's own data: one an own creation answered, or one the test made unique."""
+    return isinstance(value, Unique) or (isinstance(value, Ref) and value.step in own)
 
 
 def _writable(schema: JsonSchema, field: str) -> tuple[str | None, Any]:
