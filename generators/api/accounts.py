@@ -193,7 +193,7 @@ def _making(planner: Planner, field: str, save_as: str) -> list[Step] | None:
             steps = planner.creation_steps(resource, save_as)
             if steps is not None:
                 return steps
-    sign_up = _sign_up_operation(planner.api)
+    sign_up = sign_up_operation(planner.api)
     if sign_up is None or field not in _answer(sign_up).get("properties", {}):
         return None
     return [_creation(planner, sign_up, planner.body_for(sign_up), "Sign up a user", save_as)]
@@ -205,7 +205,8 @@ def _answer(operation: Operation) -> JsonSchema:
     return (response.schema_ or {}) if response else {}
 
 
-def _sign_up_operation(api: ApiModel) -> Operation | None:
+def sign_up_operation(api: ApiModel) -> Operation | None:
+    """The public sign-up the suite makes users with, if the spec has one."""
     settings = sign_up_settings(api)
     return next(
         (op for op in api.operations if settings and op.method == "post" and op.path == settings["path"]),
@@ -247,13 +248,19 @@ def _token_pointer(api: ApiModel, operation: Operation) -> str | None:
     return "/access_token" if issues_tokens(api, operation) else None
 
 
+def login_oracles(planner: Planner, operation: Operation) -> dict[str, Scenario]:
+    """The login call's oracles by what they check: a token, an unknown user or a wrong password refused."""
+    prefix = f"test_{snake(operation.operation_id)}_"
+    return {s.name.removeprefix(prefix): s for s in _login(planner, operation)}
+
+
 def _login(planner: Planner, operation: Operation) -> list[Scenario]:
     """A fresh account logs in (a token comes back); its wrong password and an unknown user are refused."""
     api = planner.api
     if not authenticates(api, operation):
         return []
     sign_up = sign_up_settings(api)
-    creator = _sign_up_operation(api)
+    creator = sign_up_operation(api)
     envelope, form = _login_form(planner, operation)
     properties = _body_properties(operation)
     user_field = next((n for n in ("username", "email", "login") if n in properties), None)
@@ -352,7 +359,7 @@ def _login_scenario(operation: Operation, suffix: str, says: str, steps: list[St
 def _creators(planner: Planner) -> list[Operation]:
     """Operations that create things: resource creators, then the public sign-up."""
     found = [planner.api.operation(r.create) for r in planner.resources if r.create]
-    sign_up = _sign_up_operation(planner.api)
+    sign_up = sign_up_operation(planner.api)
     operations = [op for op in [*found, sign_up] if op is not None]
     return list({op.operation_id: op for op in operations}.values())
 

@@ -157,6 +157,21 @@ def valid_value(schema: JsonSchema, *, name: str = "", variant: int = 0) -> Any:
     return copy.deepcopy((_SHARED.get() or _Synthesizer()).value(schema, name, variant, 0))
 
 
+def non_null_value(schema: JsonSchema, *, name: str = "") -> Any:
+    """A valid value other than null ("string or null" gives a string); None when only null fits.
+
+    What a test compares after a call must be something the service could lose: a null it keeps or drops
+    reads the same.
+    """
+    branches = schema.get("anyOf") or schema.get("oneOf") or [schema]
+    for branch in branches:
+        if branch.get("type") != "null" and "null" not in (branch.get("type") or []):
+            value = valid_value(branch, name=name)
+            if value is not None:
+                return value
+    return None
+
+
 @contextlib.contextmanager
 def shared_synthesis() -> Iterator[None]:
     """Within the block every valid_value call shares one memo: a big spec reuses its component schemas."""

@@ -8,12 +8,14 @@ import re
 from bisect import bisect_left
 from typing import Any
 
+from generators.api.planner import authenticates, issues_tokens
 from generators.api.reading.lexicon import (
     COUNT_UNITS,
     Intent,
     Lexicon,
     intent_of,
     key_of,
+    singular,
     stem_of,
     typed,
 )
@@ -40,6 +42,10 @@ _ENDPOINT_WORDS = frozenset(
 _EXCEPT = frozenset({"except", "apart", "besides", "excluding", "other"})
 _CLAUSE_SPAN = 40  # tokens an "after …" clause may run before its comma
 _METHOD_WORDS = frozenset({"get", "post", "put", "patch", "delete"})
+# The closed vocabulary of account actions, as one word or a verb and its particle ("log in", "sign-up").
+_SIGN_IN = frozenset({"login", "logon", "signin"})
+_SIGN_UP = frozenset({"signup", "registration"})
+_PARTICLES = frozenset({"in", "on", "up"})
 
 
 def prior_calls(view: ClaimView, lexicon: Lexicon, action: Call) -> list[tuple[Operation, list[int]]]:
@@ -180,6 +186,40 @@ def _secured_calls(lexicon: Lexicon, first: Call | None) -> tuple[Call, list[Cal
     return calls[0], calls[1:], []
 
 
+def account_action(view: ClaimView, lexicon: Lexicon, *, after: Operation | None = None) -> Operation | None:
+    """ "Logging in with …", "refused at sign-up": the spec's login or sign-up call, when the claim names one
+    (the first one named after the call `after`, when given).
+
+    A participle ("without being logged in", "a signed-up user") says who calls, not which call.
+    """
+    from generators.api.accounts import sign_up_operation  # it builds on the planner and the suite's settings
+
+    tokens = view.tokens
+    for index, token in enumerate(tokens):
+        if token.kind != "word" or token.lower.endswith("ed"):
+            continue
+        next_word = index + 2 if index + 1 < len(tokens) and tokens[index + 1].text == "-" else index + 1
+        word_after = next_word < len(tokens) and tokens[next_word].kind == "word"
+        particle = tokens[next_word].lower if word_after else ""
+        written = stem_of(token.lower) + particle if particle in _PARTICLES else singular(token.lower)
+        if written in _SIGN_IN:
+            operations = lexicon.api.operations
+            found = next((o for o in operations if issues_tokens(lexicon.api, o)), None) or next(
+                (o for o in operations if authenticates(lexicon.api, o)), None
+            )
+        elif written in _SIGN_UP:
+            found = sign_up_operation(lexicon.api)
+        else:
+            continue
+        if found is not None and after is not None:
+            after = None if found is after else after  # what comes after the named call is wanted
+            continue
+        if found is not None:
+            view.used.update(range(index, next_word + 1 if particle in _PARTICLES else index + 1))
+            return found
+    return None
+
+
 def _named_operation(view: ClaimView, lexicon: Lexicon) -> Operation | Gap:
     """A verb and a noun of the spec ("removing a task"), a bare path, or an operationId word ("archive")."""
     nouns: list[tuple[int, tuple[str, ...]]] = []
@@ -204,6 +244,9 @@ def _named_operation(view: ClaimView, lexicon: Lexicon) -> Operation | Gap:
             if chosen:
                 view.used.add(index)
                 return chosen[0]
+    account = account_action(view, lexicon)
+    if account is not None:
+        return account
     prior = in_prior_clause(view)
     verbs = [
         (i, v)

@@ -6,7 +6,13 @@ import copy
 from dataclasses import replace
 from typing import Any, Literal
 
-from generators.api.data import UnsatisfiableSchema, is_valid, minimal_valid_object, valid_value
+from generators.api.data import (
+    UnsatisfiableSchema,
+    is_valid,
+    minimal_valid_object,
+    non_null_value,
+    valid_value,
+)
 from generators.api.planner import Planner, snake
 from generators.api.reading.account import account_steps
 from generators.api.reading.lexicon import (
@@ -232,7 +238,7 @@ def _scene(
             return Gap(f"cannot create the item {operation.method.upper()} {operation.path} acts on")
         # Nothing in the spec makes it: the documented example, else a value the user gives (or a skip).
         return steps, given_path_parameters(operation)
-    steps += created
+    steps += _with_kept_fields(created, outcome, lexicon)
     params = {**created[-1].path_params, resource.id_param: Ref(step="created", pointer=resource.id_pointer)}
     if reading.state:
         changer = (
@@ -361,6 +367,30 @@ def _compares_with_before(outcome: Outcome) -> bool:
 def _refers_to_created(reading: Reading) -> bool:
     checks = [*reading.outcome.checks, *reading.outcome.after_checks]
     return any(isinstance(c.value, Ref) for c in checks)
+
+
+def _with_kept_fields(created: list[Step], outcome: Outcome, lexicon: Lexicon) -> list[Step]:
+    """The item is made with a value in each field the call must keep: a kept null cannot fail."""
+    kept = {
+        c.pointer.lstrip("/")
+        for c in [*outcome.checks, *outcome.after_checks]
+        if c.op == "==" and c.value == Ref(step="created", pointer=c.pointer)
+    }
+    making = created[-1]
+    creator = lexicon.api.operation(making.operation_id)
+    schema = request_schema(creator) if creator else None
+    if not kept or schema is None or not isinstance(making.body, dict):
+        return created
+    properties = schema.get("properties") or {}
+    added = {
+        name: value
+        for name in sorted(kept - set(making.body))
+        if name in properties and (value := non_null_value(properties[name], name=name)) is not None
+    }
+    body = {**making.body, **added}
+    if not added or not is_valid(schema, body):
+        return created
+    return [*created[:-1], making.model_copy(update={"body": body})]
 
 
 def _seeds(reading: Reading, operation: Operation, planner: Planner, lexicon: Lexicon) -> list[Step] | Gap:

@@ -115,6 +115,10 @@ COUNT_UNITS = frozenset(
         "item items entry entries result results record records element elements row rows object objects of"
     ).split()
 )
+# Words prose uses as glue ("at most", "by default"): never a field's stand-in, though created_at ends in one.
+FUNCTION_WORDS = frozenset(
+    "a an the at by on in of to for from with as is are be or and per via into onto up out off no not".split()
+)
 # Top-level fields of a list answer that declare how many items the list holds in all.
 _TOTAL_FIELDS = ("total", "count", "total_count", "totalcount", "total_items")
 STATUS_CUES = frozenset(
@@ -251,7 +255,7 @@ class Fields:
         last_words: dict[tuple[str, ...], list[str]] = {}
         for name in self.schemas:
             key = key_of(name.rsplit("/", 1)[-1])
-            if len(key) > 1:
+            if len(key) > 1 and key[-1] not in FUNCTION_WORDS:
                 last_words.setdefault(key[-1:], []).append(name)
         for key, names in last_words.items():
             if len(names) == 1:

@@ -6,6 +6,7 @@ import re
 from bisect import bisect_left, bisect_right
 from typing import Any
 
+from generators.api.data import non_null_value
 from generators.api.reading.changes import read_changes
 from generators.api.reading.lexicon import (
     ACCEPTANCE,
@@ -569,6 +570,23 @@ def _total_of_all(view: ClaimView, outputs: Fields, reading: Reading, boundary: 
             return
 
 
+# "echoes the title", "returns the same description": the answer holds what the call sent.
+_SENT_BACK = frozenset({"echo", "echoes", "echoed", "same"})
+# "the notes stay unchanged", "leaves the notes as they were": an update keeps the field's value.
+_UNCHANGED = frozenset({"previous", "unchanged", "keep", "untouched", "intact"})
+_LEAVES = frozenset({"leave", "leaves", "left", "keep", "keeps"})
+
+
+def _send_a_value(view: ClaimView, reading: Reading, name: str) -> None:
+    """A field the answer must echo is sent, with a value of its own: only then can the echo fail."""
+    if reading.action.operation.method not in ("post", "put", "patch"):
+        return
+    schema = view.lexicon.inputs(reading.action.operation).schemas.get(name)
+    value = non_null_value(schema, name=name) if schema is not None and "/" not in name else None
+    if value is not None:
+        reading.action.body[name] = value
+
+
 def _inclusion(view: ClaimView, outputs: Fields, reading: Reading, boundary: int) -> None:
     """ "returns `id`, `title` and `created_at`": listed fields are present; "equals the create response"
     compares with the creation's answer."""
@@ -594,10 +612,10 @@ def _inclusion(view: ClaimView, outputs: Fields, reading: Reading, boundary: int
             )
             claimed.add(pointer)
             continue
-        if (
-            view.near(index, frozenset({"echo", "echoes", "keep", "keeps"}), before=5)
-            and pointer.lstrip("/") in reading.action.body
-        ):
+        name = pointer.lstrip("/")
+        if view.near(index, _SENT_BACK, before=5) and name not in reading.action.body:
+            _send_a_value(view, reading, name)
+        if view.near(index, _SENT_BACK | {"keep", "keeps"}, before=5) and name in reading.action.body:
             reading.outcome.checks.append(
                 FieldCheck(
                     pointer=pointer, op="==", value=reading.action.body[pointer.lstrip("/")], source=source
@@ -605,11 +623,13 @@ def _inclusion(view: ClaimView, outputs: Fields, reading: Reading, boundary: int
             )
             claimed.add(pointer)
             continue
-        previous = view.has(
-            frozenset({"previous", "unchanged", "keep", "untouched"}), index, len(view.tokens)
-        )
+        # Up to the next field named: "changes the title and leaves the description unchanged" keeps only one.
+        end = len(view.tokens)
+        following = next((j for j in range(index + found[1], end) if field_at(view, outputs, j)), end)
+        previous = view.has(_UNCHANGED, index, following) or view.near(index, _LEAVES, before=3)
         if (
             previous
+            and name not in reading.changed
             and reading.action.operation.path.endswith("}")
             and reading.action.operation.method in ("patch", "put")
         ):

@@ -29,7 +29,7 @@ _OTHER = re.compile(r"\b(?:another|a\s+different|a\s+second|other|one)\s+([a-z]+
 _IDENTITY_NOUNS = frozenset(
     {"user", "member", "account", "identity", "client", "person", "customer", "tenant", "caller", "principal"}
 )
-_NEGATION = re.compile(r"\b(?:cannot|can't|can\s+not|not|never|only|no)\b", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:cannot|can't|can\s+not|not|never|only|no|nobody|no\s+one)\b", re.IGNORECASE)
 _OWNER = r"(?:the|its|their|his|her)\s+(?:author|owner|creator|maker|poster)s?"
 _OWNER_ONLY = re.compile(
     rf"\bonly\s+{_OWNER}\s+(?:can|may|is\s+(?:allowed|able|permitted)|are\s+(?:allowed|able|permitted))\b"
@@ -39,6 +39,17 @@ _OWNER_ONLY = re.compile(
 _THEIR_OWN = re.compile(
     r"\bonly\b.*\b(?:they|he|she|you|i|we)\s+(?:made|created|own|added|posted|wrote|submitted)\b|"
     r"\bonly\b.*\btheir\s+own\b",
+    re.IGNORECASE,
+)
+# "another user's item", "someone else's notes", "other members' posts": made by someone else, said with a
+# possessive.
+_OTHERS_POSSESSIVE = re.compile(
+    r"\b(?:another|other|a\s+different|a\s+second)\s+([a-z]+)(?:'s|s')(?=\s)|\b(?:someone|somebody)\s+else's\b",
+    re.IGNORECASE,
+)
+# "private to their owner", "visible only to its creator": nobody else may read them.
+_PRIVATE = re.compile(
+    rf"\b(?:private|visible\s+only|accessible\s+only|only\s+visible|only\s+accessible)\s+to\s+{_OWNER}",
     re.IGNORECASE,
 )
 _MADE = re.compile(
@@ -57,7 +68,11 @@ Checked = Literal["list", "read", "update", "delete"]
 
 def is_ownership(text: str, lexicon: Lexicon) -> bool:
     """Whether a claim is about what one identity may do with another's items."""
-    if _OWNER_ONLY.search(text) or _THEIR_OWN.search(text):
+    if _OWNER_ONLY.search(text) or _THEIR_OWN.search(text) or _PRIVATE.search(text):
+        return True
+    if _NEGATION.search(text) and any(
+        m.group(1) is None or _identity(m.group(1), lexicon) for m in _OTHERS_POSSESSIVE.finditer(text)
+    ):
         return True
     if not (_NEGATION.search(text) and _MADE.search(text)):
         return False
@@ -99,16 +114,22 @@ def ownership_scenarios(claim: Claim, lexicon: Lexicon, planner: Planner) -> lis
 
 
 def _named_resource(view: ClaimView, lexicon: Lexicon) -> Resource | None:
-    """The first resource the claim names whose items can be made; None when it names none."""
+    """The first resource the claim names whose items can be made; None when it names none.
+
+    A word for who acts ("a regular user", "another member's") gives way to any other resource named.
+    """
+    named: list[tuple[bool, Resource]] = []
     for position in range(len(view.keys)):
         if view.word(position - 1) in _IDENTITY_DETERMINERS:
             continue  # "another user", "one member": who acts, not what is acted on
         found = lexicon.noun_at(view.keys, position)
         paths = lexicon.nouns.get(found[0], []) if found else []
-        for resource in lexicon.resources:
-            if resource.create and resource.collection_path in paths:
-                return resource
-    return None
+        named += [
+            (view.keys[position] in _IDENTITY_NOUNS, resource)
+            for resource in lexicon.resources
+            if resource.create and resource.collection_path in paths
+        ]
+    return min(named, key=lambda entry: entry[0], default=(False, None))[1]
 
 
 def _checked_intents(view: ClaimView) -> list[Checked]:
@@ -126,6 +147,8 @@ def _checked_intents(view: ClaimView) -> list[Checked]:
         checked: Checked = "list" if intent == "list" or intent == "read" and plural else intent
         if checked not in found:
             found.append(checked)
+    if not found and _PRIVATE.search(view.claim.text):
+        return ["read", "list"]  # "private to its owner": another identity neither reads nor lists it
     return found
 
 

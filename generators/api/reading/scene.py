@@ -43,6 +43,8 @@ _NO_AUTH_CUES = frozenset(
 _BAD_AUTH_CUES = frozenset(
     "wrong invalid expired bad forged unknown incorrect revoked malformed fake bogus".split()
 )
+# "not logged in", "without being signed in": the call goes without credentials.
+_NOT_SIGNED_IN = frozenset({"not", "without", "never"})
 ANONYMOUS = frozenset({"anonymous", "anonymously", "unauthenticated", "unauthorised"})
 UNKNOWN_WORDS = frozenset(
     {"unknown", "nonexistent", "inexistent", "nonexisting", "missing", "absent", "bogus"}
@@ -162,7 +164,7 @@ def _credentials(view: ClaimView, reading: Reading, boundary: int) -> None:
             _all_calls(reading, auth="wrong")
         elif token.lower in AUTH_WORDS and view.near(index, _NO_AUTH_CUES, before=4, after=2):
             _all_calls(reading, auth="none")
-        elif token.lower in ANONYMOUS or token.lower == "logged" and view.near(index, frozenset({"not"}), 2):
+        elif token.lower in ANONYMOUS or token.lower in _SIGNED_IN and view.near(index, _NOT_SIGNED_IN, 2):
             _all_calls(reading, auth="none")
         elif token.lower in _SIGNED_IN | AUTH_WORDS and view.near(index, _NEEDS, before=4, after=2):
             # "needs to be logged in", "authentication required": the call without them is refused.
