@@ -73,5 +73,5 @@ class PageTarget:
         return PipelineInput("ui", f"{base_url}/{self.name}", "")
 
 
-PAGE_TARGETS = (PageTarget("login"), PageTarget("todo"), PageTarget("search"))
+PAGE_TARGETS = (PageTarget("login"), PageTarget("todo"), PageTarget("search"), PageTarget("shop"))
 QUICK_PAGE_TARGETS = PAGE_TARGETS[:1]

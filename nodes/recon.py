@@ -7,12 +7,14 @@ from urllib.parse import urlsplit
 
 from langgraph.runtime import Runtime
 
+from generators.ui.requirements import known_values
 from graph.context import Context
 from graph.state import State
 from tools.browser import BrowserSession
 from tools.openapi import reconnoitre_api
-from tools.page_recon import reconnoitre_page, validate_page_url
+from tools.page_recon import Credentials, reconnoitre_page, validate_page_url
 from tools.target_policy import TargetPolicy
+from vocabulary.artefacts import number_requirements
 from vocabulary.page_model import PageModel
 
 
@@ -36,10 +38,15 @@ async def reconnaissance(state: State, runtime: Runtime[Context]) -> dict:
 
 
 async def _explore(state: State, context: Context, policy: TargetPolicy) -> PageModel:
-    """With the process's browser when the caller has one under this policy, else with one of its own."""
+    """With the process's browser when the caller has one under this policy, else with one of its own.
+
+    Credentials the requirements name let recon sign in and see what the sign-in form guards.
+    """
+    known = known_values(number_requirements(state.requirements))
     options = {
         "settle_timeout_ms": int(context.recon_timeout_s * 1000),
         "screenshot_dir": Path(context.workspace_dir) / state.request_id,
+        "credentials": Credentials(known.user, known.password) if known.user else None,
     }
     if context.browser is not None and context.browser.policy == policy:
         return await reconnoitre_page(context.browser, state.target, **options)

@@ -8,7 +8,9 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from functools import partial
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -140,6 +142,21 @@ def running(server: LoopbackHTTPServer, *, name: str, path: str = "") -> Iterato
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+class _QuietFiles(SimpleHTTPRequestHandler):
+    """Static files, without a log line per request."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def serving_folder(directory: Path) -> Iterator[str]:
+    """The files of `directory` on a loopback port; yields the base URL."""
+    server = LoopbackHTTPServer(("127.0.0.1", 0), partial(_QuietFiles, directory=str(directory)))
+    with running(server, name=f"files {directory.name}") as url:
+        yield url
 
 
 def serve_until_interrupted(server: LoopbackHTTPServer, *, title: str, path: str = "") -> None:

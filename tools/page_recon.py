@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import monotonic
-from typing import Any, Literal, cast
+from typing import Any, Literal, NamedTuple, cast
 from urllib.parse import urldefrag, urlsplit
 
 from playwright.async_api import ConsoleMessage, Dialog, Locator, Page, Request, Response
@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from tools.browser import BrowserSession
 from tools.errors import InputError, TargetUnreachableError
 from vocabulary.page_model import (
+    SIGN_IN_WORDING,
     Button,
     CountChange,
     Entry,
@@ -42,6 +43,7 @@ from vocabulary.page_model import (
     LocatorCandidate,
     ObservedElement,
     PageModel,
+    ReachedState,
     Select,
     SelectOption,
     SiteMapEntry,
@@ -688,6 +690,25 @@ class _PageWatcher:
 # --- the entry point ----------------------------------------------------------------------------------------
 
 
+class Credentials(NamedTuple):
+    """A username and password the requirements name, for signing in where the page asks for them."""
+
+    user: str
+    password: str
+
+
+@dataclass(frozen=True)
+class _Survey:
+    """How much of a page state recon reads: links followed, screenshot, exploring and its bounds."""
+
+    depth: int
+    settle_timeout_ms: int
+    screenshot_dir: Path | None
+    explore: bool
+    explore_budget_s: float
+    explore_levels: int
+
+
 async def reconnoitre_page(
     session: BrowserSession,
     url: str,
@@ -698,35 +719,54 @@ async def reconnoitre_page(
     explore: bool = True,
     explore_budget_s: float = EXPLORE_BUDGET_S,
     explore_levels: int = EXPLORE_LEVELS,
+    credentials: Credentials | None = None,
 ) -> PageModel:
     """Open `url` in a fresh context and describe the page; same-origin links are followed to `depth`.
 
     Exploring tries the page's controls, then what they revealed, `explore_levels` deep, within
-    `explore_budget_s` seconds.
+    `explore_budget_s` seconds. With `credentials` and a sign-in form, recon also signs in and describes
+    the state that opens, as `reached`, the same way.
     """
     url = validate_page_url(url)
+    survey = _Survey(depth, settle_timeout_ms, screenshot_dir, explore, explore_budget_s, explore_levels)
     async with session.new_page() as page:
         console: list[str] = []
         failed: list[FailedRequest] = []
         watcher = _PageWatcher(page, _Sinks(console=console, failed=failed))
         status, notes = await _open(page, url, settle_timeout_ms)
-        model = await read_page(page, url, status)
-        watcher.sinks = _Sinks()
-        aria = await page.locator("body").aria_snapshot(timeout=RESTORE_TIMEOUT_MS)
-        if len(aria) > ARIA_SNAPSHOT_LIMIT:
-            notes.append(f"aria snapshot cut to {ARIA_SNAPSHOT_LIMIT} characters")
-        screenshot = await _screenshot(page, model.final_url, screenshot_dir) if screenshot_dir else None
-        interactions, entries = (
-            await _explore(page, model, watcher, notes, explore_budget_s, explore_levels)
-            if explore
-            else ([], [])
-        )
-        site_map = await _site_map(page, model, depth, settle_timeout_ms) if depth > 0 else []
+        model = await _surveyed(page, url, status, watcher, notes, survey)
+    model = model.model_copy(update={"console_errors": console, "failed_requests": failed})
+    fields = model.sign_in_fields()
+    if credentials is None or fields is None:
+        return model
+    signed_in = await _sign_in(session, model, fields, credentials, survey)
+    if isinstance(signed_in, str):
+        return model.model_copy(update={"notes": [*model.notes, signed_in]})
+    return model.model_copy(update={"reached": [signed_in]})
+
+
+async def _surveyed(
+    page: Page, url: str, status: int | None, watcher: _PageWatcher, notes: list[str], survey: _Survey
+) -> PageModel:
+    """The page state as it is now, read, screenshot, explored and with its links followed."""
+    model = await read_page(page, url, status)
+    sinks, watcher.sinks = watcher.sinks, _Sinks()
+    aria = await page.locator("body").aria_snapshot(timeout=RESTORE_TIMEOUT_MS)
+    if len(aria) > ARIA_SNAPSHOT_LIMIT:
+        notes.append(f"aria snapshot cut to {ARIA_SNAPSHOT_LIMIT} characters")
+    directory = survey.screenshot_dir
+    screenshot = await _screenshot(page, model.final_url, directory) if directory else None
+    interactions, entries = (
+        await _explore(page, model, watcher, notes, survey.explore_budget_s, survey.explore_levels)
+        if survey.explore
+        else ([], [])
+    )
+    depth = survey.depth
+    site_map = await _site_map(page, model, depth, survey.settle_timeout_ms) if depth > 0 else []
+    watcher.sinks = sinks
     return model.model_copy(
         update={
             "aria_snapshot": aria[:ARIA_SNAPSHOT_LIMIT],
-            "console_errors": console,
-            "failed_requests": failed,
             "screenshot_path": str(screenshot) if screenshot else None,
             "interactions": interactions,
             "entries": entries,
@@ -734,6 +774,57 @@ async def reconnoitre_page(
             "notes": notes,
         }
     )
+
+
+async def _sign_in(
+    session: BrowserSession,
+    model: PageModel,
+    fields: tuple[InputField, InputField],
+    credentials: Credentials,
+    survey: _Survey,
+) -> ReachedState | str:
+    """Sign in on a fresh copy of the page and survey the state that opens; else a note saying why not."""
+    username, password = fields
+    button = _sign_in_button(model, password)
+    steps = [_step("fill", username, credentials.user), _step("fill", password, credentials.password)]
+    steps.append(_step("submit", button) if button else _step("press", password, "Enter"))
+    if any(s.locator is None for s in steps):
+        return "recon did not sign in: the sign-in form has a control without a usable locator"
+    async with session.new_page() as page:
+        console: list[str] = []
+        failed: list[FailedRequest] = []
+        watcher = _PageWatcher(page, _Sinks(console=console, failed=failed))
+        try:
+            status, notes = await _open(page, model.final_url, survey.settle_timeout_ms)
+            for step in steps:
+                await _perform(page, step)
+            await watcher.settle(0)
+        except (PlaywrightError, TargetUnreachableError) as error:
+            return f"recon could not sign in as {credentials.user}: {_first_line(error)}"
+        try:
+            # the signed-in page may load its content after the redirect: give it a bounded moment
+            await page.wait_for_load_state("networkidle", timeout=min(survey.settle_timeout_ms, 5_000))
+        except PlaywrightError:
+            notes.append("the network never went idle after signing in; recon went on after the load event")
+        if page.url == model.final_url and (await read_page(page, page.url, None)).sign_in_fields():
+            return f"signing in as {credentials.user} left the sign-in form on the page"
+        reached = await _surveyed(page, page.url, status, watcher, notes, survey)
+    page_model = reached.model_copy(update={"console_errors": console, "failed_requests": failed})
+    return ReachedState(steps=steps, purpose=f"Sign in as {credentials.user}", page=page_model)
+
+
+def _sign_in_button(model: PageModel, password: InputField) -> Button | None:
+    """The button sending the sign-in form: its submit button, else one in the form worded like signing in."""
+    form = next((f for f in model.forms if f.key == password.form_key), None)
+    submit = model.element(form.submit_key) if form and form.submit_key else None
+    if isinstance(submit, Button):
+        return submit
+    worded = (
+        b
+        for b in model.buttons
+        if b.form_key == password.form_key and re.search(SIGN_IN_WORDING, b.text, re.IGNORECASE)
+    )
+    return next(worded, None)
 
 
 async def _open(page: Page, url: str, settle_timeout_ms: int) -> tuple[int | None, list[str]]:

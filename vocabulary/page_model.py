@@ -8,9 +8,15 @@ from which state (the path of steps from the loaded page), and what appeared, di
 from __future__ import annotations
 
 import json
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+# how a username field is told from the other fields beside a password field
+_USERNAME_HINT = re.compile(r"user|login|e-?mail|account", re.IGNORECASE)
+# how a sign-in form's button is worded when the form names no submit button
+SIGN_IN_WORDING = r"log\s*in|sign\s*in|submit"
 
 LocatorStrategy = Literal["role", "label", "placeholder", "test_id", "text", "css"]
 InteractionKind = Literal["fill", "submit", "click", "select", "press", "check", "hover", "dblclick"]
@@ -284,6 +290,8 @@ class PageModel(BaseModel):
     entries: list[Entry] = Field(default_factory=list)
     # things a reader should know about how recon went, e.g. that the network never went idle
     notes: list[str] = Field(default_factory=list)
+    # the states recon reached by acting on this page (signing in), each described as fully as this one
+    reached: list[ReachedState] = Field(default_factory=list)
 
     def element(self, key: str) -> InputField | Button | Link | Select | None:
         """The input, button, link or select with this key."""
@@ -291,3 +299,34 @@ class PageModel(BaseModel):
             if element.key == key:
                 return element
         return None
+
+    def sign_in_fields(self) -> tuple[InputField, InputField] | None:
+        """The username-like field and the password field of the page's sign-in form, if it has one."""
+        password = next((i for i in self.inputs if i.type == "password"), None)
+        password = password or next(
+            (i for i in self.inputs if re.search(r"pass", f"{i.name} {i.label}", re.IGNORECASE)), None
+        )
+        if password is None:
+            return None
+        siblings = [i for i in self.inputs if i.form_key == password.form_key and i is not password]
+        username = next(
+            (
+                i
+                for i in siblings
+                if _USERNAME_HINT.search(f"{i.name} {i.label} {i.placeholder} {i.accessible_name}")
+            ),
+            None,
+        ) or next((i for i in siblings if i.type in ("text", "email")), None)
+        return (username, password) if username is not None else None
+
+
+class ReachedState(BaseModel):
+    """A state recon reached from the loaded page by `steps` (e.g. signing in), and what it found there."""
+
+    steps: list[Step]
+    # why recon took these steps, for a test step's title: "Sign in as standard_user"
+    purpose: str
+    page: PageModel
+
+
+PageModel.model_rebuild()

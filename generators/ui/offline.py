@@ -9,7 +9,7 @@ from generators.base import GeneratedSuite
 from generators.ui.baseline import plan_baseline
 from generators.ui.codegen import choices_in, render, spelled
 from generators.ui.page_facts import PageFacts, snake
-from generators.ui.requirements import Uncovered, known_values, plan_requirement
+from generators.ui.requirements import Known, Reach, Uncovered, known_values, plan_requirement
 from generators.ui.scenario import Scenario
 from vocabulary.artefacts import GeneratedTest, Requirement, RequirementCoverage, ValidationResult, Verdict
 from vocabulary.page_model import PageModel
@@ -65,8 +65,9 @@ class OfflineUiGenerator:
         module = module_for(facts)
         scenarios: list[Scenario] = []
         coverage: list[RequirementCoverage] = []
+        reached = [(PageFacts(state.page), Reach(facts.path, state)) for state in page.reached]
         for requirement in requirements:
-            planned = plan_requirement(requirement, facts, known, module=module)
+            planned = _planned(requirement, facts, reached, known, module)
             if isinstance(planned, Uncovered):
                 coverage.append(RequirementCoverage.of(requirement, reason=planned.reason))
                 continue
@@ -80,6 +81,28 @@ class OfflineUiGenerator:
             baseline.name = _unique(baseline.name, [s.name for s in scenarios])
             scenarios.append(baseline)
         return scenarios, coverage
+
+
+def _planned(
+    requirement: Requirement,
+    facts: PageFacts,
+    reached: list[tuple[PageFacts, Reach]],
+    known: Known,
+    module: str,
+) -> Scenario | Uncovered:
+    """The requirement planned on the page as loaded, else on the first reached state that grounds it."""
+    planned = plan_requirement(requirement, facts, known, module=module)
+    for state_facts, reach in reached:
+        if not isinstance(planned, Uncovered):
+            break
+        again = plan_requirement(requirement, state_facts, known, module=module, reach=reach)
+        if isinstance(again, Uncovered):
+            # both reasons, when they differ: what the page as loaded lacks, and what the reached state lacks
+            if again.reason != planned.reason:
+                planned = Uncovered(f"{planned.reason}; after {reach.state.purpose.lower()}: {again.reason}")
+        else:
+            planned = again
+    return planned
 
 
 def _unique(name: str, taken: list[str]) -> str:

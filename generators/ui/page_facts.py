@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from vocabulary.page_model import (
+    SIGN_IN_WORDING,
     Button,
     InputField,
     Interaction,
@@ -230,19 +231,11 @@ class PageFacts:
 
     def login_form(self) -> LoginForm | None:
         """The password field, the username-like field next to it, and the button that sends them."""
-        password = next((i for i in self.page.inputs if i.type == "password"), None)
-        password = password or next(
-            (i for i in self.page.inputs if re.search(r"pass", f"{i.name} {i.label}", re.IGNORECASE)), None
-        )
-        if password is None:
+        fields = self.page.sign_in_fields()
+        if fields is None:
             return None
-        siblings = [i for i in self.page.inputs if i.form_key == password.form_key and i is not password]
-        username = next(
-            (i for i in siblings if re.search(r"user|login|e-?mail|account", _hint(i), re.IGNORECASE)), None
-        ) or next((i for i in siblings if i.type in ("text", "email")), None)
-        if username is None:
-            return None
-        return LoginForm(username, password, self.submit_of(password.form_key, r"log\s*in|sign\s*in|submit"))
+        username, password = fields
+        return LoginForm(username, password, self.submit_of(password.form_key, SIGN_IN_WORDING))
 
     def submit_of(self, form_key: str | None, wording: str = "") -> Button | None:
         """The form's submit button, or a button in the form worded like `wording`."""

@@ -54,11 +54,17 @@ class Search:
 
 @dataclass(frozen=True)
 class Add:
-    """Add entries: these texts, or `count` made-up ones; `empty` submits nothing at all."""
+    """Add entries: these texts, or `count` made-up ones; `empty` submits nothing at all.
+
+    An empty add that names its field ("pressing Send with an empty Subject") keeps that field and the
+    control pressed: on a page that takes no entries it is that control, pressed with the field empty.
+    """
 
     texts: tuple[str, ...] = ()
     count: int = 1
     empty: bool = False
+    left_empty: str = ""
+    sent_by: Click | Submit | None = None
 
 
 @dataclass(frozen=True)
@@ -775,19 +781,42 @@ def read_actions(fragment: str, text: QuotedText) -> list[Action]:
         for i, a in enumerate(kept)
         if not (isinstance(a, Submit) and i and isinstance(kept[i - 1], Login | Add))
     ]
-    return _empty_submits(kept, fragment)
+    return _empty_submits(kept, fragment, text)
 
 
 _NOTHING_TYPED = re.compile(
     r"\b(?:empty|blank|nothing\s+(?:typed|entered|in\s+it)|without\s+typing)\b", re.IGNORECASE
 )
+_FIELD_NOUN = r"(?:\s+(?:field|box|input|textbox))?"
+_EMPTY_NAMED = r"«\d+»|[\w-]+(?:\s+[\w-]+){0,2}?"
+# "with an empty Email", "with the Subject field left blank", "leaving Last name empty"
+_LEFT_EMPTY = re.compile(
+    rf"\bwith\s+(?:an?|the)\s+(?:empty|blank)\s+(?P<before>{_EMPTY_NAMED}){_FIELD_NOUN}{_FIELD_END}"
+    rf"|\b(?:with|leaving)\s+(?:the\s+)?(?P<after>{_EMPTY_NAMED}){_FIELD_NOUN}\s+(?:left\s+)?(?:empty|blank)\b",
+    re.IGNORECASE,
+)
+# words that name no particular field: "with the field empty", "with an empty entry"
+_NO_FIELD_NAMED = {"field", "box", "input", "textbox", "form", "it", "entry", "item", "value", "text", "one"}
 
 
-def _empty_submits(actions: list[Action], fragment: str) -> list[Action]:
+def _left_empty(fragment: str, text: QuotedText) -> str:
+    """The field the fragment says is left empty, when it names one ("with an empty Email")."""
+    match = _LEFT_EMPTY.search(fragment)
+    named = text.slot(match["before"] or match["after"]) if match else ""
+    return "" if named.lower() in _NO_FIELD_NAMED else named
+
+
+def _empty_submits(actions: list[Action], fragment: str, text: QuotedText) -> list[Action]:
     """A click or submit with nothing typed ("pressing Add with the field empty") is an empty add."""
     if not _NOTHING_TYPED.search(fragment) or any(isinstance(a, Fill | Add | Login) for a in actions):
         return actions
-    return [Add(texts=_blank(fragment), empty=True) if isinstance(a, Click | Submit) else a for a in actions]
+    named = _left_empty(fragment, text)
+    return [
+        Add(texts=_blank(fragment), empty=True, left_empty=named, sent_by=a if named else None)
+        if isinstance(a, Click | Submit)
+        else a
+        for a in actions
+    ]
 
 
 def _blank(fragment: str) -> tuple[str, ...]:
@@ -1113,6 +1142,7 @@ def _shows_error(match: re.Match[str], text: QuotedText) -> Outcome:
 @_outcome(
     r"\b(?:removes?|deletes?)\s+(?:it|them)\b|\b(?:disappears?|vanishes?)\s+from\b|\bis\s+removed\b"
     r"|\btakes?\s+(?:that|the|this)\s+(?:exact\s+)?(?:entry|item|row)\s+off\b"
+    r"|\btakes?\s+(?:it|them)\s+(?:out\s+of|off)\b|\b(?:is|are)\s+(?:gone\s+from|no\s+longer\s+(?:listed\s+)?in)\b"
 )
 def _removed(match: re.Match[str], text: QuotedText) -> Outcome:
     return Removed()

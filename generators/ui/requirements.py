@@ -28,7 +28,7 @@ from generators.ui.page_facts import (
 from generators.ui.scenario import Element, Scenario, Statement, Step, Use, check, code, do, py_str
 from tools.page_recon import plausible_value
 from vocabulary.artefacts import Requirement
-from vocabulary.page_model import Button, InputField, Link, LocatorCandidate, Select
+from vocabulary.page_model import Button, InputField, Link, LocatorCandidate, ReachedState, Select
 
 # Entries a test makes up when a requirement says "adding three items" without naming them.
 SAMPLE_ENTRIES = (
@@ -62,6 +62,14 @@ class Known:
 
     user: str = ""
     password: str = ""
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a test gets from the page recon opened (at `path`) to a state recon reached from it."""
+
+    path: str
+    state: ReachedState
 
 
 def known_values(requirements: Sequence[Requirement]) -> Known:
@@ -115,6 +123,10 @@ class _Builder:
     named_items: tuple[str, ...] = ()  # the items the last check named
     named_only: bool = False  # whether that check already said no other item is listed
     acted: bool = False  # whether any action ran yet, beyond opening the page
+    # planning on a state recon reached: the test opens recon's page and takes recon's steps to it
+    reach: Reach | None = None
+    # whether the requirement's own steps sign in as recon did (then they, not recon's, reach the state)
+    signs_in_itself: bool = False
 
     # --- declaring what the test locates ------------------------------------------------------------------
 
@@ -179,7 +191,31 @@ class _Builder:
     # --- actions ------------------------------------------------------------------------------------------
 
     def open_page(self) -> None:
-        self.step(f"Open the {self.facts.feature} page", code(f"page.goto({url_expr(self.facts.path)})"))
+        if self.reach is None:
+            self.step(f"Open the {self.facts.feature} page", code(f"page.goto({url_expr(self.facts.path)})"))
+            return
+        self.step(f"Open {self.reach.path}", code(f"page.goto({url_expr(self.reach.path)})"))
+        if not self.signs_in_itself or self.acted:
+            self._take_reach_steps()
+
+    def _take_reach_steps(self) -> None:
+        """Recon's steps from the page it opened to the reached state, with the locators recon used."""
+        if self.reach is None:
+            raise Unplannable("the requirement's state is the page as loaded")
+        statements: list[Statement] = []
+        for recorded in self.reach.state.steps:
+            if recorded.locator is None:
+                raise Unplannable(f"recon kept no locator for {recorded.target}")
+            named = re.search(r'"(.*)"', recorded.target)
+            typed = recorded.action == "fill"
+            suffix = "_field" if typed else "_button"
+            base = snake(named.group(1) if named else recorded.target) + ("" if typed else suffix)
+            var = self._add(base, (recorded.locator.to_python(),), recorded.target, suffix)
+            if recorded.action in ("fill", "press"):
+                statements.append(do(var, recorded.action, lit(recorded.value or "")))
+            else:
+                statements.append(do(var, "click"))
+        self.step(self.reach.state.purpose, *statements)
 
     def act(self, action: p.Action) -> None:
         self.acted = True
@@ -349,6 +385,9 @@ class _Builder:
         self.step("Send the form", self.submit(button, self.last_field))
 
     def _login(self, action: p.Login) -> None:
+        if self.reach is not None and self.signs_in_itself and not action.wrong:
+            self._take_reach_steps()
+            return
         form = self.facts.login_form()
         if form is None:
             raise Unplannable("the page has no sign-in form (a password field next to a username field)")
@@ -389,6 +428,11 @@ class _Builder:
         return self.declare(entry.field), entry.submit
 
     def _add_entries(self, action: p.Add, *, check_added: bool = False) -> None:
+        if action.empty and action.sent_by is not None and self.facts.entry() is None:
+            # a page that takes no entries: the text presses a control with the field it names left empty
+            self.act(p.Clear(action.left_empty))
+            self.act(action.sent_by)
+            return
         field_var, button = self._entry()
         if action.empty:
             if button is not None and button.disabled:
@@ -1092,6 +1136,14 @@ class _Builder:
         raise Unplannable(f"recon visited no page that is {destination}")
 
 
+def _signs_in(reading: p.Reading, known: Known) -> bool:
+    """Whether the requirement signs in with the credentials recon signed in with."""
+    return any(
+        isinstance(beat, p.Login) and not beat.wrong and beat.user in ("", known.user)
+        for beat in reading.beats
+    )
+
+
 def _names_page(subject: p.Subject) -> bool:
     """Whether the words name the page itself ("the Sign in page", "the screen")."""
     words = subject.words.lower()
@@ -1128,9 +1180,12 @@ def _loosening(candidate: LocatorCandidate) -> list[LocatorCandidate]:
 
 
 def plan_requirement(
-    requirement: Requirement, facts: PageFacts, known: Known, *, module: str
+    requirement: Requirement, facts: PageFacts, known: Known, *, module: str, reach: Reach | None = None
 ) -> Scenario | Uncovered:
-    """The scenario testing this requirement on this page, or why there can be none."""
+    """The scenario testing this requirement on this page, or why there can be none.
+
+    With `reach`, `facts` are of a state recon reached, and the test takes recon's steps there first.
+    """
     reading = p.read(requirement.text)
     if reading.unread:
         return Uncovered(f"not testable: {reading.unread}")
@@ -1146,7 +1201,7 @@ def plan_requirement(
         docstring=f"{requirement.requirement_id}: {text}",
         requirement_ids=[requirement.requirement_id],
     )
-    builder = _Builder(facts, known, scenario)
+    builder = _Builder(facts, known, scenario, reach=reach, signs_in_itself=_signs_in(reading, known))
     try:
         builder.open_page()
         for beat in reading.beats:

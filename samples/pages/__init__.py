@@ -1,4 +1,4 @@
-"""Sample web pages (login, to-do, product search) with correct, buggy and harmless variants.
+"""Sample web pages (login, to-do, product search, a shop) with correct, buggy and harmless variants.
 
 The UI pipeline is measured on them: a generated suite must pass on the correct and harmless variants and
 fail on every buggy one.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from samples.pages.catalog import VARIANTS
 from samples.pages.server import serve_pages
 
 
@@ -21,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--variant takes PAGE=VARIANT, e.g. login=password_visible")
     try:
         with serve_pages(variants, host=args.host, port=args.port, quiet=False) as base_url:
-            print(f"serving sample pages at {base_url}/ (login, todo, search); Ctrl-C stops", flush=True)
+            print(f"serving sample pages at {base_url}/ ({', '.join(VARIANTS)}); Ctrl-C stops", flush=True)
             while True:
                 time.sleep(3600)
     except ValueError as error:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from samples.pages import login, search, todo
+from samples.pages import login, search, shop, todo
 from samples.pages.variant import PageVariant
 
 VARIANTS: dict[str, tuple[PageVariant, ...]] = {
     "login": login.VARIANTS,
     "todo": todo.VARIANTS,
     "search": search.VARIANTS,
+    "shop": shop.VARIANTS,
 }
 BUGGY_VARIANTS: dict[str, tuple[str, ...]] = {
     page: tuple(v.name for v in variants if v.kind == "buggy") for page, variants in VARIANTS.items()

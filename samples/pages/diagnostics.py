@@ -9,13 +9,14 @@ HANG_PATH = "/hang"
 
 
 def render_index() -> str:
-    """A start page linking to the three sample pages."""
+    """A start page linking to the sample pages."""
     body = """<main>
 <h1>Sample pages</h1>
 <nav aria-label="Samples"><ul>
   <li><a href="/login">Login</a></li>
   <li><a href="/todo">To-do list</a></li>
   <li><a href="/search">Product search</a></li>
+  <li><a href="/shop">Swag Labs shop</a></li>
 </ul></nav>
 </main>"""
     return document("Sample pages", body)

@@ -10,7 +10,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 
 from samples.loopback import LoopbackHTTPServer
-from samples.pages import diagnostics, login, search, todo
+from samples.pages import diagnostics, login, search, shop, todo
 from samples.pages.catalog import VARIANTS
 from samples.pages.variant import CORRECT
 
@@ -18,8 +18,11 @@ PAGE_RENDERERS: Mapping[str, Callable[[str], str]] = {
     "login": login.render,
     "todo": todo.render,
     "search": search.render,
+    "shop": shop.render,
 }
 _PRODUCT_PATH = re.compile(r"^/products/(\d+)$")
+# the shop's views have addresses of their own, all served by the one document
+_SHOP_VIEW_PATH = re.compile(rf"^/{shop.PAGE}/({'|'.join(shop.VIEWS)})$")
 # long enough for any test; the server releases held requests on shutdown anyway
 _HANG_LIMIT_S = 120.0
 
@@ -66,6 +69,8 @@ class _Handler(BaseHTTPRequestHandler):
             return PAGE_RENDERERS[page](self.server.variants[page])
         if match := _PRODUCT_PATH.match(path):
             return search.render_product(int(match.group(1)))
+        if _SHOP_VIEW_PATH.match(path):
+            return shop.render(self.server.variants[shop.PAGE])
         fixed: dict[str, Callable[[], str]] = {
             "": diagnostics.render_index,
             "never-settles": diagnostics.render_never_settles,
@@ -96,7 +101,7 @@ def serve_pages(
     port: int = 0,
     quiet: bool = True,
 ) -> Iterator[str]:
-    """Serve /login, /todo, /search (+ /products/<id>) and the diagnostic pages; yield the base URL."""
+    """Serve the sample pages (each with its subpages) and the diagnostic pages; yield the base URL."""
     server = _SampleServer((host, port), resolve_variants(variant_by_page), quiet)
     thread = threading.Thread(target=server.serve_forever, name="sample-pages", daemon=True)
     thread.start()

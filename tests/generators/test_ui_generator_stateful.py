@@ -6,10 +6,7 @@ hover and counts what is left, and a reading list whose button adds. A buggy cop
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -18,7 +15,7 @@ import pytest_asyncio
 from generators.base import GeneratedSuite
 from generators.ui import OfflineUiGenerator
 from generators.ui.phrases import read
-from samples.loopback import LoopbackHTTPServer
+from samples.loopback import serving_folder
 from tests.generators.ui_suite_helpers import FAST_TIMEOUTS
 from tools.browser import BrowserSession
 from tools.page_recon import reconnoitre_page
@@ -45,26 +42,10 @@ BUGS = {
 }
 
 
-class _QuietFiles(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def _serve(directory: Path) -> Iterator[str]:
-    server = LoopbackHTTPServer(("127.0.0.1", 0), partial(_QuietFiles, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 @pytest.fixture(scope="module")
 def pages_url() -> Iterator[str]:
-    yield from _serve(PAGES)
+    with serving_folder(PAGES) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +56,8 @@ def buggy_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         source = source.replace(correct, wrong)
     directory = tmp_path_factory.mktemp("buggy-pages")
     (directory / "chores.html").write_text(source, encoding="utf-8")
-    yield from _serve(directory)
+    with serving_folder(directory) as url:
+        yield url
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")

@@ -48,7 +48,7 @@ def test_every_page_has_requirements_buggy_and_harmless_variants() -> None:
     assert set(REQUIREMENTS) == set(VARIANTS) == set(BUGGY_VARIANTS) == set(HARMLESS_VARIANTS)
     for page, variants in VARIANTS.items():
         assert len(REQUIREMENTS[page]) >= 4
-        assert len(BUGGY_VARIANTS[page]) >= 5 and len(HARMLESS_VARIANTS[page]) == 1
+        assert len(BUGGY_VARIANTS[page]) >= 5 and len(HARMLESS_VARIANTS[page]) >= 1
         names = [v.name for v in variants]
         assert len(names) == len(set(names)) and CORRECT in names
         for name in BUGGY_VARIANTS[page]:
@@ -194,7 +194,8 @@ _CHECKS: dict[str, Callable[[Page, str], Awaitable[dict[str, bool]]]] = {
     "todo": _todo_checks,
     "search": _search_checks,
 }
-_ALL_VARIANTS = [(page, variant.name) for page, variants in VARIANTS.items() for variant in variants]
+# the shop's checks, a few flows each, live in test_shop.py
+_ALL_VARIANTS = [(page, variant.name) for page in _CHECKS for variant in VARIANTS[page]]
 
 
 @module_loop

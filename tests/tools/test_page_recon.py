@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from playwright.async_api import Locator
 
-from samples.loopback import LoopbackHTTPServer
+from samples.loopback import serving_folder
 from samples.pages import serve_pages
 from tools.browser import BrowserSession
 from tools.errors import InputError, TargetUnreachableError
@@ -39,23 +36,11 @@ def base_url() -> Iterator[str]:
         yield url
 
 
-class _QuietFiles(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def pages_url() -> Iterator[str]:
     """tests/tools/pages/ served on a loopback port."""
-    server = LoopbackHTTPServer(("127.0.0.1", 0), partial(_QuietFiles, directory=str(PAGES)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving_folder(PAGES) as url:
+        yield url
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
