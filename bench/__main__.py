@@ -19,13 +19,13 @@ from typing import Any
 
 from rich.console import Console
 
-from bench import mutation, pipeline, robustness, schemathesis_compare, ui
+from bench import llm, mutation, pipeline, robustness, schemathesis_compare, soak, ui
 from bench.report import machine, write_results
 
 # In run order: the Schemathesis comparison reuses the mutation benchmark's results when both run, and the
 # robustness benchmark reuses the Schemathesis runs.
 BENCHMARKS: dict[str, ModuleType] = {
-    m.NAME: m for m in (pipeline, mutation, schemathesis_compare, robustness, ui)
+    m.NAME: m for m in (pipeline, mutation, schemathesis_compare, robustness, ui, soak, llm)
 }
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
 

@@ -40,7 +40,24 @@ def _figures(summary: dict) -> Table:
     for label, value in rows:
         if from_spec or label not in ("operations found", "spec coverage (operation × status)"):
             table.add_row(label, str(value))
+    for label, value in _llm_rows(summary.get("llm")):
+        table.add_row(label, value)
     return table
+
+
+def _llm_rows(llm: dict | None) -> list[tuple[str, str]]:
+    """Per node: LLM calls, cache hits, tokens, seconds; then what fell back. None when no endpoint is set."""
+    if not llm:
+        return []
+    rows = []
+    for node, usage in llm.get("usage", {}).items():
+        tokens = usage["input_tokens"] + usage["output_tokens"]
+        figures = f"{usage['calls']} / {usage['cache_hits']} / {tokens} / {usage['latency_s']:.1f}"
+        rows.append((f"LLM {node}: calls / cache hits / tokens / s", figures))
+    rows.append(("LLM parts fallen back to offline", str(len(llm.get("fallbacks", [])))))
+    if llm.get("budget_exhausted"):
+        rows.append(("LLM token budget", f"spent ({llm.get('token_budget', 0)}): calls stopped"))
+    return rows
 
 
 def _requirements(requirements: Sequence[dict]) -> Table:

@@ -1,4 +1,4 @@
-"""The one interface generation sits behind: offline generators today, an LLM-backed one later."""
+"""The one interface generation sits behind: the offline generators, and the hybrid one with an LLM."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ class GeneratedSuite(BaseModel):
     coverage: list[RequirementCoverage] = Field(default_factory=list)
     # Spec-derived checks not generated because the spec does not say enough, with the reason.
     skipped_oracles: list[SkippedOracle] = Field(default_factory=list)
+    # Tests not written because safe mode forbids their calls: test id -> why.
+    omitted_in_safe_mode: dict[str, str] = Field(default_factory=dict)
+    # Tests that create data no call of the target removes: test id -> what stays.
+    leaves_data: dict[str, str] = Field(default_factory=dict)
 
 
 class TestGenerator(Protocol[Target]):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
+from generators.llm.config import CacheMode, LlmConfig
 from graph.settings import Settings
 from tools.browser import BrowserSession
 from tools.containment import DEFAULT_LIMITS, Limits
@@ -25,6 +26,10 @@ class RunOptions(BaseModel):
     recon_timeout_s: float = Field(default=10.0, gt=0, le=300)
     validation_workers: int = Field(default=2, ge=1, le=16)
     confirm_reruns: int = Field(default=1, ge=0, le=5)
+    # For a target the user does not own: no test changes or deletes data it did not create.
+    safe: bool = False
+    # What the LLM reply cache may do this run (see generators.llm.config.CacheMode).
+    llm_cache: CacheMode = "write"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,9 +52,11 @@ class Context:
     validation_workers: int = 2
     # Extra runs of a failing test to tell a real finding from a flaky one.
     confirm_reruns: int = 1
-    # OpenAI-compatible endpoint; empty means the deterministic offline generator.
-    llm_base_url: str = ""
-    llm_model: str = ""
+    # No generated test changes or deletes data it did not create (a shared target the user does not own).
+    safe: bool = False
+    # The OpenAI-compatible endpoint and its bounds; None keeps generation to the deterministic offline one.
+    llm: LlmConfig | None = None
+    llm_cache: CacheMode = "write"
     # The process's browser, reused across pages and requests; None opens one for the run.
     browser: BrowserSession | None = None
     # Resource limits of the sandbox each generated suite runs in.
@@ -69,10 +76,28 @@ class Context:
         return cls(
             database_url=settings.sqlalchemy_url,
             workspace_dir=str(settings.workspace_dir),
-            llm_base_url=settings.openai_base_url,
-            llm_model=settings.openai_model,
+            llm=_llm_config(settings, options.llm_cache),
             browser=browser,
             sandbox_limits=settings.sandbox_limits,
             target_policy=target_policy,
             **options.model_dump(),
         )
+
+
+def _llm_config(settings: Settings, cache_mode: CacheMode) -> LlmConfig | None:
+    """The endpoint's config from the settings, or None when no OPENAI_BASE_URL is set."""
+    if not settings.openai_base_url:
+        return None
+    return LlmConfig(
+        base_url=settings.openai_base_url,
+        api_key=settings.openai_api_key,
+        model=settings.openai_model,
+        temperature=settings.openai_temperature,
+        timeout_s=settings.openai_timeout_s,
+        max_retries=settings.openai_max_retries,
+        max_output_tokens=settings.openai_max_output_tokens,
+        max_prompt_tokens=settings.llm_max_prompt_tokens,
+        token_budget=settings.llm_token_budget,
+        cache_dir=settings.llm_cache_dir,
+        cache_mode=cache_mode,
+    )

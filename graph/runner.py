@@ -20,7 +20,7 @@ from graph.state import InputState
 from storage.engine import session_scope
 from storage.repository import create_request, mark_failed, mark_processing
 from tools.errors import InputError
-from vocabulary.artefacts import RequestKind, ResultSummary, ValidationResult
+from vocabulary.artefacts import LlmReport, RequestKind, ResultSummary, ValidationResult
 
 
 class NodeEvent(BaseModel):
@@ -83,6 +83,12 @@ def node_counts(update: Any) -> dict[str, int]:
                 counts[verdict] = counts.get(verdict, 0) + 1
         elif key == "api" and value is not None:
             counts["operations"] = len(value.operations)
+        elif key == "llm" and isinstance(value, LlmReport):  # the request's LLM use so far
+            usage = value.usage.values()
+            counts["llm calls"] = sum(u.calls for u in usage)
+            counts["llm cache hits"] = sum(u.cache_hits for u in usage)
+            counts["llm tokens"] = value.tokens_spent
+            counts["llm fallbacks"] = len(value.fallbacks)
         elif key == "summary" and isinstance(value, ResultSummary):  # the figure the result table shows
             counts["requirements covered"] = value.requirements_covered
             counts["requirements total"] = value.requirements_total

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from platformdirs import user_data_dir
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tools.containment import Limits
@@ -26,7 +26,12 @@ class Settings(BaseSettings):
     database_url: str = ""
     redis_url: str = "redis://127.0.0.1:6379/0"
     # Keys the service accepts as `Authorization: Bearer KEY`; the environment gives them comma-separated.
+    # An entry may also be `sha256:<hex digest of the key>`, so the environment need not hold the key itself;
+    # keys made by `testops keys create` live (as digests) in the database instead.
     api_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Service mode: calls each API key may make (health probes aside), as `N/second|minute|hour|day`,
+    # counted in Redis across every server process.
+    rate_limit: str = "60/minute"
     # Service mode. Seconds before the broker hands an unacknowledged task to another worker: must exceed
     # the longest task (the 3600 s hard limit), or a healthy long run is delivered twice.
     broker_visibility_timeout_s: int = Field(default=3900, gt=3600)
@@ -53,10 +58,20 @@ class Settings(BaseSettings):
     openai_base_url: str = Field(
         default="", validation_alias=AliasChoices("OPENAI_BASE_URL", "TESTOPS_OPENAI_BASE_URL")
     )
-    openai_api_key: str = Field(
-        default="", validation_alias=AliasChoices("OPENAI_API_KEY", "TESTOPS_OPENAI_API_KEY")
+    # A SecretStr, so that the key never shows in a repr, a log line, an event or an error.
+    openai_api_key: SecretStr = Field(
+        default=SecretStr(""), validation_alias=AliasChoices("OPENAI_API_KEY", "TESTOPS_OPENAI_API_KEY")
     )
     openai_model: str = "gpt-4o-mini"
+    openai_temperature: float = Field(default=0.0, ge=0, le=2)
+    # Seconds one LLM call may take, and how often the client retries a timeout, 429, 5xx or lost
+    # connection (with backoff, honouring Retry-After) or an unusable reply, before that part falls back.
+    openai_timeout_s: float = Field(default=60.0, gt=0)
+    openai_max_retries: int = Field(default=2, ge=0, le=10)
+    # Tokens one reply may have, tokens one prompt may have, and tokens all calls of one request may spend.
+    openai_max_output_tokens: int = Field(default=2048, gt=0)
+    llm_max_prompt_tokens: int = Field(default=6000, gt=0)
+    llm_token_budget: int = Field(default=60000, gt=0)
 
     chromium_path: str = "/usr/bin/chromium"
     # Per-process limits of the sandbox generated suites run in (a browser needs a few hundred threads).
@@ -87,6 +102,11 @@ class Settings(BaseSettings):
     def checkpoint_path(self) -> Path:
         """SQLite checkpoint file of the embedded default."""
         return self.data_dir / "checkpoints.sqlite3"
+
+    @property
+    def llm_cache_dir(self) -> Path:
+        """Recorded LLM replies, one file per hash of model, prompt version and rendered prompt."""
+        return self.data_dir / "llm-cache"
 
     @property
     def workspace_dir(self) -> Path:

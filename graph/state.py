@@ -11,6 +11,7 @@ from vocabulary.artefacts import (
     DuplicateRemoval,
     Finding,
     GeneratedTest,
+    LlmReport,
     RequestKind,
     RequirementCoverage,
     ResultSummary,
@@ -78,6 +79,8 @@ class State(InputState):
     findings: list[Finding] = field(default_factory=list)
     review: ReviewDecision | None = None
     summary: ResultSummary = field(default_factory=ResultSummary)
+    # The LLM's calls, cost and fallbacks so far; None while no endpoint is configured.
+    llm: LlmReport | None = None
 
 
 @dataclass(kw_only=True)

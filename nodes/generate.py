@@ -8,21 +8,28 @@ from langgraph.runtime import Runtime
 
 from generators.api.offline import OfflineApiGenerator
 from generators.base import TestGenerator
+from generators.llm.api import HybridApiGenerator
+from generators.llm.client import LlmSession
 from generators.ui.offline import OfflineUiGenerator
 from graph.context import Context
 from graph.state import State
-from vocabulary.artefacts import RequestKind, Verdict, number_requirements
+from vocabulary.artefacts import RequestKind, ResultSummary, Verdict, number_requirements
 
 
-def generator_for(kind: RequestKind, context: Context) -> TestGenerator[Any]:
-    """The generator this run uses: the offline ones until an LLM endpoint is configured."""
-    return OfflineUiGenerator() if kind == "ui" else OfflineApiGenerator()
+def generator_for(kind: RequestKind, context: Context, llm: LlmSession | None = None) -> TestGenerator[Any]:
+    """The generator this run uses: offline, with the LLM on top for APIs once an endpoint is configured."""
+    if kind == "ui":
+        return OfflineUiGenerator()
+    offline = OfflineApiGenerator(safe=context.safe)
+    return HybridApiGenerator(llm, offline) if llm else offline
 
 
 def generation(state: State, runtime: Runtime[Context]) -> dict:
     target = state.page if state.kind == "ui" else state.api
     assert target is not None, "reconnaissance runs first"
-    generator = generator_for(state.kind, runtime.context)
+    # One session per pass, continuing the request's report: its token budget spans every pass.
+    llm = LlmSession(runtime.context.llm, state.llm) if runtime.context.llm else None
+    generator = generator_for(state.kind, runtime.context, llm)
     requirements = number_requirements(state.requirements)
     if not state.tests:
         suite = generator.generate(target, requirements)
@@ -31,9 +38,21 @@ def generation(state: State, runtime: Runtime[Context]) -> dict:
             "support_files": suite.support_files,
             "coverage": suite.coverage,
             "to_validate": [t.test_id for t in suite.tests],
+            **_reported(llm),
+            # What generation alone knows; optimization adds the figures of validation.
+            "summary": ResultSummary(
+                safe=runtime.context.safe,
+                omitted_in_safe_mode=suite.omitted_in_safe_mode,
+                leaves_data=suite.leaves_data,
+            ),
         }
     tests = {t.test_id: t for t in state.tests}
     broken = [r for r in state.results if r.verdict is Verdict.BROKEN]
     rewritten = [generator.repair(tests[r.test_id], r, target, requirements) for r in broken]
     kept = [t for t in rewritten if t is not None]
-    return {"tests": kept, "to_validate": [t.test_id for t in kept]}
+    return {"tests": kept, "to_validate": [t.test_id for t in kept], **_reported(llm)}
+
+
+def _reported(llm: LlmSession | None) -> dict:
+    """The state update carrying the LLM's report, after this pass's calls."""
+    return {"llm": llm.report} if llm else {}

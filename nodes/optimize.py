@@ -36,6 +36,11 @@ def optimization(state: State) -> dict:
         requirements_covered=sum(1 for c in coverage if c.covered),
         spec_coverage_exercised=len(spec.exercised),
         spec_coverage_total=spec.total,
+        # Generation's own facts, set when the suite was written.
+        safe=state.summary.safe,
+        omitted_in_safe_mode=state.summary.omitted_in_safe_mode,
+        leaves_data=state.summary.leaves_data,
+        llm=state.llm,
     )
     return {
         "tests": [t.model_copy(update={"code_hash": exact_hash(t.code)}) for t in state.tests],

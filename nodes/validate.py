@@ -19,7 +19,10 @@ async def validation(state: State, runtime: Runtime[Context]) -> dict:
     pending = set(state.to_validate)
     hosts = {urlsplit(state.base_url).netloc}
     unsafe = {
-        t.test_id: check_test_code(t.code, allowed_hosts=hosts) for t in state.tests if t.test_id in pending
+        # Its imports too: an LLM-made test brings its own, and `from subprocess import run` hides in them.
+        t.test_id: check_test_code("\n".join([*t.imports, t.code]), allowed_hosts=hosts)
+        for t in state.tests
+        if t.test_id in pending
     }
     rejected = [
         ValidationResult(test_id=i, verdict=Verdict.BROKEN, message="; ".join(p), attempt=state.attempts)

@@ -59,6 +59,9 @@ _FORBIDDEN_NAMES: dict[str, str] = {
 _SLEEPS = {"time.sleep", "asyncio.sleep"}
 _SLEEP_METHODS = {"wait_for_timeout"}  # Playwright's fixed wait
 _NO_SLEEP = "generated tests must not sleep; wait for a condition instead"
+# Test functions take settings and credentials from fixtures; one reading the environment can put a secret
+# into its messages and reports. Support files (conftest.py) read it on purpose, so only tests are checked.
+_ENVIRONMENT = ("os.environ", "os.environb", "os.getenv", "os.getenvb", "os.putenv", "os.unsetenv")
 
 _OPEN_FUNCTIONS = {"open", "io.open", "codecs.open"}
 # Path methods that change the file system; allowed only on paths under a tmp fixture.
@@ -198,6 +201,8 @@ def _names(tree: ast.Module, aliases: dict[str, str], forbid_sleep: bool) -> Ite
             yield node.lineno, f"line {node.lineno}: use of {dotted} is not allowed ({why})"
         elif forbid_sleep and dotted in _SLEEPS:
             yield node.lineno, f"line {node.lineno}: {dotted} is not allowed: {_NO_SLEEP}"
+        elif forbid_sleep and any(dotted == name or dotted.startswith(name + ".") for name in _ENVIRONMENT):
+            yield node.lineno, f"line {node.lineno}: use of {dotted} is not allowed (reads the environment)"
 
 
 def _locally_bound(tree: ast.Module) -> set[str]:

@@ -30,6 +30,13 @@ def number_requirements(texts: list[str]) -> list[Requirement]:
     return [Requirement(requirement_id=f"R{i}", text=text) for i, text in enumerate(kept, start=1)]
 
 
+class FailedAttempt(BaseModel):
+    """One version of a test that did not work, and why: what an LLM repair is shown."""
+
+    code: str
+    error: str
+
+
 class GeneratedTest(BaseModel):
     """One generated pytest test function and what it stands for."""
 
@@ -51,6 +58,10 @@ class GeneratedTest(BaseModel):
     timeout_s: float | None = None
     # Normalized-AST hash, set by optimization.
     code_hash: str = ""
+    # Who wrote the code: our generators, or an LLM (the code then also carries an Allure "origin" label).
+    origin: Literal["offline", "llm"] = "offline"
+    # Earlier versions an LLM repair replaced, oldest first: what the next repair is told not to repeat.
+    failed_attempts: list[FailedAttempt] = Field(default_factory=list)
 
 
 class Verdict(StrEnum):
@@ -130,6 +141,32 @@ class ReviewDecision(BaseModel):
     drop_test_ids: list[str] = Field(default_factory=list)
 
 
+class LlmUsage(BaseModel):
+    """What one node's LLM calls cost: calls made, replies from the cache, tokens, wall time."""
+
+    calls: int = 0
+    cache_hits: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_s: float = 0.0
+
+
+class LlmReport(BaseModel):
+    """A request's LLM use, per node, and every part that fell back to the offline result, with why."""
+
+    model: str
+    usage: dict[str, LlmUsage] = Field(default_factory=dict)
+    fallbacks: list[str] = Field(default_factory=list)
+    token_budget: int = 0
+    budget_exhausted: bool = False
+    # test_ids an LLM wrote or rewrote.
+    llm_tests: list[str] = Field(default_factory=list)
+
+    @property
+    def tokens_spent(self) -> int:
+        return sum(u.input_tokens + u.output_tokens for u in self.usage.values())
+
+
 class ResultSummary(BaseModel):
     """The figures a user reads at the end of a run; stored as Request.result_summary."""
 
@@ -150,6 +187,13 @@ class ResultSummary(BaseModel):
     spec_coverage_exercised: int = 0
     spec_coverage_total: int = 0
     out_dir: str | None = None
+    # Safe mode: no test changed or deleted data it did not create; the tests it left out, and why.
+    safe: bool = False
+    omitted_in_safe_mode: dict[str, str] = Field(default_factory=dict)
+    # Tests that create data the target offers no way to delete: test id -> what stays.
+    leaves_data: dict[str, str] = Field(default_factory=dict)
+    # Only when an LLM endpoint is configured: what the LLM was asked, what it cost, what fell back.
+    llm: LlmReport | None = None
 
     @staticmethod
     def verdict_figures(results: Iterable[ValidationResult]) -> dict[str, Any]:
