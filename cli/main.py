@@ -12,7 +12,7 @@ from collections.abc import Coroutine, Sequence
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 from urllib.parse import urlsplit
 
 import typer
@@ -26,21 +26,22 @@ try:  # Typer runs on its own copy of Click since 0.25, and on the click package
 except ImportError:
     from click import exceptions as click_errors
 
-from cli.progress import NodeProgress
-from cli.report import print_request, print_requests, print_result, print_summary
-from graph.builder import build_graph
-from graph.checkpointing import open_checkpointer
-from graph.context import Context, RunOptions
-from graph.runner import RunOutcome, open_request, run_request
+from cli.keys import keys_app
+from generators.llm.config import CacheMode
 from graph.settings import Settings
-from graph.state import InputState
 from storage.engine import migrate, session_scope
 from storage.models import RequestStatus
 from storage.repository import get_request, list_requests, list_test_cases
-from tools.browser import BrowserConfig, BrowserSession
 from tools.errors import InputError, OutputDirError, UnknownRequestError
 from tools.requirements_file import read_requirements_file
 from vocabulary.artefacts import MAX_REQUIREMENT_CHARS, RequestKind
+
+# The pipeline (LangGraph, Playwright, the generators) loads inside the commands that run it, so that
+# `testops --help` and the refusal of a bad command line answer at once.
+if TYPE_CHECKING:
+    from graph.context import Context, RunOptions
+    from graph.runner import RunOutcome
+    from graph.state import InputState
 
 console = Console()
 errors = Console(stderr=True)
@@ -98,6 +99,7 @@ app = typer.Typer(
 )
 generate_app = typer.Typer(help="Generate a test suite.", no_args_is_help=True)
 app.add_typer(generate_app, name="generate")
+app.add_typer(keys_app, name="keys")
 
 
 def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
@@ -184,6 +186,12 @@ async def execute(
     quiet: bool = False,
 ) -> RunOutcome:
     """Run one request with the embedded checkpointer, one browser (started only if needed), a live view."""
+    from cli.progress import NodeProgress
+    from graph.builder import build_graph
+    from graph.checkpointing import open_checkpointer
+    from graph.runner import run_request
+    from tools.browser import BrowserConfig, BrowserSession
+
     browser_config = BrowserConfig(executable_path=settings.chromium_path)
     async with open_checkpointer(settings) as saver, BrowserSession(browser_config) as browser:
         context = replace(context, browser=browser)
@@ -203,6 +211,8 @@ def _review_in_terminal(
     settings: Settings, request_id: str, context: Context, outcome: RunOutcome
 ) -> RunOutcome:
     """Ask the reviewer in the terminal, then continue the run with the answer."""
+    from cli.report import print_result
+
     print_result(console, outcome, request_id)
     approved = typer.confirm("Store this suite?", default=True)
     comment = "" if approved else typer.prompt("Why not?", default="", show_default=False)
@@ -218,6 +228,8 @@ def _finish(
     started: float,
     fail_under: float | None = None,
 ) -> None:
+    from cli.report import print_result, print_summary
+
     if outcome.status == "waiting_for_review" and review and sys.stdin.isatty():
         outcome = _review_in_terminal(settings, request_id, context, outcome)
     if outcome.status == "completed":
@@ -243,6 +255,9 @@ def _generate(
     fail_under: float | None,
 ) -> None:
     """Store the request, run it with a live view, and print the result."""
+    from graph.context import Context
+    from graph.runner import open_request
+
     settings = Settings()
     try:
         migrate(settings.sqlalchemy_url)
@@ -266,6 +281,8 @@ def _generate(
 
 def _options(out: Path, review: bool, max_attempts: int, workers: int, recon_timeout: float) -> RunOptions:
     """The run's options; the out dir is made only once they are all valid."""
+    from graph.context import RunOptions
+
     try:
         options = RunOptions(
             review=review,
@@ -335,12 +352,24 @@ def generate_api(
     quiet: QuietOption = False,
     recon_timeout: ReconTimeoutOption = 10.0,
     fail_under: FailUnderOption = None,
+    safe: Annotated[
+        bool, typer.Option("--safe", help="A target you do not own: no test changes data it did not create.")
+    ] = False,
+    llm_cache: Annotated[
+        CacheMode,
+        typer.Option(
+            "--llm-cache",
+            help="Recorded LLM replies: off, read (reuse), write (reuse and record), replay (only recorded).",
+        ),
+    ] = "write",
 ) -> None:
     """Explore an API from its OpenAPI spec and write a validated pytest + httpx suite."""
     if base_url:
         _check_http_url("--base-url", base_url)
     requirements = _requirements(requirement or [], requirements_file or [], fail_under)
-    options = _options(out, review, max_attempts, workers, recon_timeout)
+    options = _options(out, review, max_attempts, workers, recon_timeout).model_copy(
+        update={"safe": safe, "llm_cache": llm_cache}
+    )
     target = str(Path(spec).expanduser().resolve()) if "://" not in spec and Path(spec).exists() else spec
     _generate("api", target, base_url, requirements, options, quiet, fail_under)
 
@@ -366,6 +395,8 @@ def generate_ui(
 
 
 def _stored_context(settings: Settings, request_id: str) -> tuple[Context, bool, RequestStatus]:
+    from graph.context import Context, RunOptions
+
     try:
         key = uuid.UUID(request_id)
     except ValueError:
@@ -418,6 +449,8 @@ def review_command(
 @app.command("list")
 def list_command(limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20) -> None:
     """The stored requests."""
+    from cli.report import print_requests
+
     settings = Settings()
     migrate(settings.sqlalchemy_url)
     with session_scope(settings.sqlalchemy_url) as session:
@@ -427,6 +460,8 @@ def list_command(limit: Annotated[int, typer.Option(help="How many, newest first
 @app.command()
 def show(request_id: Annotated[str, typer.Argument(help="A request id from `testops list`.")]) -> None:
     """One stored request: its result and its tests."""
+    from cli.report import print_request
+
     settings = Settings()
     migrate(settings.sqlalchemy_url)
     try:

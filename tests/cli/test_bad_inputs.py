@@ -1,34 +1,36 @@
-"""Bad input to the `testops` command, as a new user or an attacker would type it: each case is a real
-subprocess (embedded mode, its own data dir) that must exit non-zero with one readable `error:` line and no
-traceback, and must leave the user's files as they were. docs/bad-inputs.md tabulates the same cases."""
+"""Bad input to the `testops` command, as a new user or an attacker would type it: each case must exit
+non-zero with one readable `error:` line and no traceback, and must leave the user's files as they were.
+Every case runs in-process through Typer's CliRunner (embedded mode, a scratch data dir); a few also run as
+the installed `testops` script, to show that the real entry point answers the same.
+docs/bad-inputs.md tabulates the cases."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
+import sys
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from cli.main import app
 from graph.settings import Settings
 from samples.tasks_api import app as sample
 from storage.engine import migrate, session_scope
 from storage.repository import create_request, mark_completed
 from vocabulary.artefacts import ResultSummary
 
-TESTOPS = "/work/venv/bin/testops"
+# The script pip installed next to this interpreter: the venv of whoever runs the tests, not a fixed path.
+TESTOPS = Path(sys.executable).parent / "testops"
 CLOSED_BASE_URL = "http://127.0.0.1:9"  # nothing answers: recon would fail, so only refusals come first
 COMPLETED_ID = str(uuid.uuid4())
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 KEPT_FILE_TEXT = "the user's own notes"
-# Each case's process; they run side by side, so the whole table costs about one slow start.
-CASE_TIMEOUT_S = 180
+INSTALLED_SCRIPT_TIMEOUT_S = 120
 
 
 @dataclass(frozen=True)
@@ -234,8 +236,25 @@ CASES = [
 ]
 
 
-def _scratch(folder: Path) -> None:
-    """The files the cases name, and a data dir holding one completed request (copied for each case)."""
+# One case per way a refusal is made: by Click's parser, by a command before any work, inside the pipeline.
+INSTALLED_SCRIPT_CASES = [
+    case for case in CASES if case.id in {"unknown-command", "show-unknown-id", "spec-malformed-yaml"}
+]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one command line printed and how it exited."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The files the cases name, and a data dir holding one completed request."""
+    folder = tmp_path_factory.mktemp("bad-inputs")
     for name, content in SPEC_FILES.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -243,49 +262,53 @@ def _scratch(folder: Path) -> None:
             path.write_bytes(content)
         else:
             path.write_text(content, encoding="utf-8")
-    settings = Settings(data_dir=folder / "template-data")
+    settings = Settings(data_dir=folder / "data")
     migrate(settings.sqlalchemy_url)
     with session_scope(settings.sqlalchemy_url) as session:
         create_request(session, request_id=uuid.UUID(COMPLETED_ID), kind="api", target="kennels.yaml")
         mark_completed(session, uuid.UUID(COMPLETED_ID), ResultSummary().model_dump(mode="json"))
+    return folder
 
 
-def _run(case: Case, folder: Path) -> subprocess.CompletedProcess[str]:
-    """The case in its own data dir: processes sharing one SQLite file would wait on each other's locks."""
-    data_dir = shutil.copytree(folder / "template-data", folder / "data" / case.id)
-    env = {**os.environ, "TESTOPS_DATA_DIR": str(data_dir), "COLUMNS": "200"}
-    env.pop("TESTOPS_DEBUG", None)
-    # Cases run at once: each writes into an out dir of its own.
+def _arguments(case: Case, folder: Path) -> list[str]:
+    """The case's command line; each case writes into an out dir of its own."""
     out = folder / "out" / case.id
-    args = [TESTOPS, *(arg.replace("{out}", str(out)).replace("{dir}", str(folder)) for arg in case.args)]
-    return subprocess.run(
-        args, env=env, capture_output=True, text=True, timeout=CASE_TIMEOUT_S, stdin=subprocess.DEVNULL
-    )
+    return [arg.replace("{out}", str(out)).replace("{dir}", str(folder)) for arg in case.args]
 
 
-@pytest.fixture(scope="module")
-def answers(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> dict[str, tuple[subprocess.CompletedProcess[str], Path]]:
-    """Every case's finished process, all started at once."""
-    folder = tmp_path_factory.mktemp("bad-inputs")
-    _scratch(folder)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = dict(
-            zip((case.id for case in CASES), pool.map(partial(_run, folder=folder), CASES), strict=True)
-        )
-    return {case_id: (result, folder) for case_id, result in results.items()}
+def _assert_one_readable_line(answer: Answer, case: Case, folder: Path) -> None:
+    output = answer.stdout + answer.stderr
+    assert "Traceback" not in output, output
+    assert answer.exit_code == case.exit_code, output
+    lines = answer.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), answer.stderr
+    assert case.expected.replace("{dir}", str(folder)) in lines[0], lines[0]
+    assert (folder / "foreign" / "notes.txt").read_text(encoding="utf-8") == KEPT_FILE_TEXT
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_bad_input_is_one_readable_line(
-    answers: dict[str, tuple[subprocess.CompletedProcess[str], Path]], case: Case
-) -> None:
-    result, folder = answers[case.id]
-    output = result.stdout + result.stderr
-    assert "Traceback" not in output, output
-    assert result.returncode == case.exit_code, output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert case.expected.replace("{dir}", str(folder)) in lines[0], lines[0]
-    assert (folder / "foreign" / "notes.txt").read_text(encoding="utf-8") == KEPT_FILE_TEXT
+def test_bad_input_is_one_readable_line(scratch: Path, case: Case) -> None:
+    # catch_exceptions=False: an exception the CLI let escape fails the case with its traceback.
+    result = CliRunner().invoke(
+        app,
+        _arguments(case, scratch),
+        env={"TESTOPS_DATA_DIR": str(scratch / "data"), "TESTOPS_DEBUG": None},
+        catch_exceptions=False,
+        prog_name="testops",
+    )
+    _assert_one_readable_line(Answer(result.exit_code, result.stdout, result.stderr), case, scratch)
+
+
+@pytest.mark.parametrize("case", INSTALLED_SCRIPT_CASES, ids=[case.id for case in INSTALLED_SCRIPT_CASES])
+def test_the_installed_script_answers_the_same(scratch: Path, case: Case) -> None:
+    env = {**os.environ, "TESTOPS_DATA_DIR": str(scratch / "data"), "COLUMNS": "200"}
+    env.pop("TESTOPS_DEBUG", None)
+    completed = subprocess.run(
+        [str(TESTOPS), *_arguments(case, scratch)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=INSTALLED_SCRIPT_TIMEOUT_S,
+        stdin=subprocess.DEVNULL,
+    )
+    _assert_one_readable_line(Answer(completed.returncode, completed.stdout, completed.stderr), case, scratch)

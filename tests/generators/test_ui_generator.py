@@ -19,7 +19,7 @@ from generators.base import GeneratedSuite
 from generators.ui import OfflineUiGenerator
 from generators.ui.phrases import read
 from samples.pages import BUGGY_VARIANTS, HARMLESS_VARIANTS, REQUIREMENTS, serve_pages, variant_info
-from tests.generators.ui_suite_helpers import Target, run_targets
+from tests.generators.ui_suite_helpers import FINDING_TIMEOUTS, Target, run_targets
 from tools.browser import BrowserSession
 from tools.page_recon import reconnoitre_page
 from tools.runner import TestRun, classify, write_suite
@@ -124,6 +124,7 @@ async def runs(
                 suite_dir,
                 {page: BUGGY_VARIANTS[page][i] for page in PAGES if i < len(BUGGY_VARIANTS[page])},
                 sample_tests,
+                FINDING_TIMEOUTS,
             )
             for i in range(ROUNDS)
         ),
