@@ -96,6 +96,15 @@ def _skipped(reasons: dict[str, int]) -> Table:
     return table
 
 
+def _per_test(title: str, reasons: dict[str, str]) -> Table:
+    table = Table(title=title)
+    table.add_column("test", overflow="fold")
+    table.add_column("why", overflow="fold")
+    for test_id, reason in reasons.items():
+        table.add_row(escape(test_id), escape(reason))
+    return table
+
+
 def _print_broken(console: Console, reasons: dict[str, str]) -> None:
     """One line per test that is still broken, so none of them goes unexplained."""
     console.print(f"[bold]Still broken, left out of the suite ({len(reasons)}):[/]")
@@ -111,6 +120,12 @@ def print_summary(console: Console, result: dict, wall_time_s: float | None = No
         console.print(_skipped(result["skip_reasons"]))
     if result.get("broken_reasons"):
         _print_broken(console, result["broken_reasons"])
+    if result.get("omitted_in_safe_mode"):
+        console.print(_per_test("Left out in safe mode: they would change data the run did not create",
+                                result["omitted_in_safe_mode"]))
+    if result.get("leaves_data"):
+        console.print(_per_test("Leave data behind: the target offers no way to delete it",
+                                result["leaves_data"]))
     if result.get("findings"):
         console.print(_findings(result["findings"]))
     if result.get("out_dir"):
