@@ -33,11 +33,15 @@ _RESERVED = {"page", "base_url", "expect", "allure", "re", "errors", "response",
 _TITLE_SEPARATORS = re.compile(r"\s+[—–|·-]\s+")
 _ARIA_LINE = re.compile(r'^(?P<indent>\s*)- (?P<role>[\w-]+)(?: "(?P<name>(?:[^"\\]|\\.)*)")?(?P<rest>.*)$')
 _OUTSIDE_CONTENT = {"navigation", "banner", "contentinfo"}
+_REGION_ROLES = {*_OUTSIDE_CONTENT, "main", "alert", "status", "form", "dialog", "complementary", "region"}
 _DELETE_WORDS = re.compile(r"^(?:delete|remove|trash|discard|×|✕|x)$", re.IGNORECASE)
 # a position in a CSS path recon wrote for one item; without it the selector finds every item of the list
 _NTH = re.compile(r":nth-(?:of-type|child)\(\d+\)$")
 # steps that only add an item or point at it: what a per-item delete needs, unlike "complete, then clear"
 _REACHING = {"fill", "press", "click", "hover"}
+# attributes that are an amount of money, and the symbols such an amount is written with
+_MONEY_WORDS = {"price", "cost", "amount", "total", "fee"}
+_CURRENCY = re.compile(r"[$€£¥](?=\s?\d)")
 
 
 def words(text: str) -> list[str]:
@@ -143,6 +147,14 @@ class EditControl:
     commit: str
 
 
+@dataclass(frozen=True)
+class ItemAttribute:
+    """How an item's own attribute is seen inside it: one of a select's option texts, or a unit's symbol."""
+
+    values: tuple[str, ...] = ()
+    unit: str = ""
+
+
 class PageFacts:
     """Lookups over one PageModel."""
 
@@ -167,6 +179,32 @@ class PageFacts:
     def has_role(self, role: str) -> bool:
         """Whether the page has an element of this ARIA role (alert, status…), even an empty one."""
         return any(m["role"] == role for m in self._aria)
+
+    def snapshot_line(self, text: str) -> int | None:
+        """The first line of the ARIA snapshot (in DOM order) naming or showing this text, if any."""
+        wanted = " ".join(text.split()).lower()
+        return next(
+            (
+                index
+                for index, match in enumerate(self._aria)
+                if wanted and wanted in " ".join(f"{match['name'] or ''} {match['rest']}".split()).lower()
+            ),
+            None,
+        )
+
+    def region_showing(self, text: str) -> str:
+        """The ARIA role of the one region of its kind (banner, navigation…) holding this text, or ""."""
+        line = self.snapshot_line(text)
+        if line is None:
+            return ""
+        indent = len(self._aria[line]["indent"])
+        for match in reversed(self._aria[:line]):
+            if len(match["indent"]) < indent:
+                indent = len(match["indent"])
+                role = match["role"]
+                if role in _REGION_ROLES and sum(m["role"] == role for m in self._aria) == 1:
+                    return role
+        return ""
 
     def collection(self, hint: str = "") -> Collection | None:
         """The list of items the requirement most likely means: named like `hint`, else the fullest one."""
@@ -204,6 +242,24 @@ class PageFacts:
                 return Collection(
                     name="", item_texts=(), lists_on_page=1, selector=_NTH.sub("", item.locator.value)
                 )
+        return None
+
+    def item_attribute(self, attribute: str, item_texts: Sequence[str]) -> ItemAttribute | None:
+        """How every item recon saw listed shows this attribute: the option texts of a select named for it
+        that each item holds (a category filter's categories), or the currency symbol each price holds."""
+        if not item_texts:
+            return None
+        named = singular(attribute.lower())
+        for select in self.page.selects:
+            if named not in {singular(w) for n in names_of(select) for w in words(n)}:
+                continue
+            labels = tuple(o.label for o in select.options if o.value and o.label)
+            if labels and all(any(label.lower() in t.lower() for label in labels) for t in item_texts):
+                return ItemAttribute(values=labels)
+        if named in _MONEY_WORDS:
+            symbols = [found[0] if (found := _CURRENCY.search(t)) else "" for t in item_texts]
+            if all(symbols) and len(set(symbols)) == 1:
+                return ItemAttribute(unit=symbols[0])
         return None
 
     def find(self, text_words: str, *, kinds: Sequence[type] = (), exact_text: str = "") -> Control | None:

@@ -199,7 +199,10 @@ Action = (
 
 @dataclass(frozen=True)
 class ShowsText:
+    """This text is shown; `where`: the place the requirement gives it ("below the Password field")."""
+
     text: str
+    where: str = ""
 
 
 @dataclass(frozen=True)
@@ -321,6 +324,17 @@ class EveryItemHas:
 
 
 @dataclass(frozen=True)
+class EveryItemShows:
+    """Every listed item shows one of its own attributes ("each row shows its price and its category").
+
+    `beside`: where the requirement says the attributes show ("next to the name"), as it wrote it.
+    """
+
+    attributes: tuple[str, ...]
+    beside: str = ""
+
+
+@dataclass(frozen=True)
 class Persists:
     """What the test added is still listed after the page is loaded again."""
 
@@ -403,6 +417,7 @@ Outcome = (
     | InRegion
     | Persists
     | EveryItemHas
+    | EveryItemShows
     | HidesItems
     | ShowsTexts
     | HeadingIs
@@ -954,7 +969,7 @@ def _items_are(match: re.Match[str], text: QuotedText) -> Outcome:
     if quoted and not only and len(listed) > 1:
         return ShowsTexts(listed)  # "shows "Category: Books" and "Price: $34.50"": texts, wherever they are
     if len(listed) == 1 and not only:
-        return ShowsText(listed[0]) if quoted else Listed(listed[0])
+        return ShowsText(listed[0], _place(text, match.end())) if quoted else Listed(listed[0])
     return ItemsAre(listed, only=only)
 
 
@@ -980,6 +995,22 @@ _GROUP = (
 )
 def _every_item_has(match: re.Match[str], text: QuotedText) -> Outcome:
     return EveryItemHas(match["kind"].lower(), match["name"] or text.quotes[int(match[1])])
+
+
+_ATTRIBUTE = r"(?:its|their)\s+(?!own\b)[a-z][\w-]*(?!\s+(?:link|button|checkbox)\b)"
+_PLACE = r"(?:next\s+to|beside|alongside|below|under(?:neath)?|above|after|before|in|inside|within)"
+
+
+@_outcome(
+    r"\b(?:each|every|all)\s+(?:[\w-]+\s+)?(?:rows?|items?|entr(?:y|ies)|cards?|products?|results?|books?)\s+"
+    rf"(?:shows?|displays?|has|have|lists?|includes?|contains?)\s+"
+    rf"(?P<attributes>{_ATTRIBUTE}(?:\s*(?:,\s*(?:and\s+)?|\band\s+){_ATTRIBUTE})*)"
+    rf"(?:\s+(?P<place>{_PLACE}\s+(?:the\s+|its\s+|their\s+)?[\w-]+))?"
+)
+def _every_item_shows(match: re.Match[str], text: QuotedText) -> Outcome:
+    attributes = re.findall(r"\b(?:its|their)\s+([\w-]+)", match["attributes"], re.IGNORECASE)
+    beside = " ".join((match["place"] or "").split())
+    return EveryItemShows(tuple(a.lower() for a in attributes), beside=beside)
 
 
 @_outcome(
@@ -1131,7 +1162,24 @@ def _hides_text(match: re.Match[str], text: QuotedText) -> Outcome:
     rf"|{_SLOT}(?:\s+(?:message|text|error|notice|greeting))?\s+(?:is\s+|are\s+)?(?:displayed|shown|visible|appears?)\b"
 )
 def _shows_text(match: re.Match[str], text: QuotedText) -> Outcome:
-    return ShowsText(text.quotes[int(next(g for g in match.groups() if g is not None))])
+    return ShowsText(
+        text.quotes[int(next(g for g in match.groups() if g is not None))], _place(text, match.end())
+    )
+
+
+def _place(text: QuotedText, end: int) -> str:
+    """Where the words right after a shown text place it ("below the Password field"), or ""."""
+    placed = _PLACED.match(text.text, end)
+    return " ".join(placed["where"].split()) if placed else ""
+
+
+# where a shown text is said to be: "below the Password field", "next to the button", "in the banner"
+_PLACED = re.compile(
+    r"\s*(?:is\s+|are\s+)?(?:(?:shown|displayed|visible|appears?)\s+)?"
+    r"(?P<where>(?:below|under(?:neath)?|beneath|above|over|next\s+to|beside|alongside|in|inside|within)"
+    r"\s+(?:the\s+|its\s+)?[\w-]+(?:\s+(?!(?:and|or|but|when|after|once|while|with)\b)[\w-]+){0,2})",
+    re.IGNORECASE,
+)
 
 
 @_outcome(rf"\b(?:{_SHOW}|raises?|gives?)\s+(?:an?\s+)?(?:error|validation)(?:\s+message)?\b")
@@ -1231,7 +1279,8 @@ _AS_LOADED = re.compile(
 _PRONOUNS = {"it", "they", "them", "this", "that", "which"}
 _FILLER = re.compile(
     r"\b(?:should|must|shall|will|has\s+to|have\s+to|needs?\s+to|may|can|i|we|then|itself|also|still|"
-    r"the\s+user|on\s+screen|on\s+the\s+page|both|is|are|be|been|was|were|itself|themselves)\b",
+    r"the\s+user|on\s+screen|on\s+the\s+page|both|is|are|be|been|was|were|itself|themselves|"
+    r"for\s+(?:instance|example))\b",
     re.IGNORECASE,
 )
 
@@ -1457,7 +1506,10 @@ def _read_claim(
     if next_claim and next_claim.text.strip() and _first_outcome(next_claim.text) is not None:
         beats += _read_claim(next_claim, "then", subject, [*earlier, *beats], inherit=True)
     elif next_claim and _NAMED_TEXT.match(next_claim.text):
-        beats += _verbless(next_claim, "then", subject, [*earlier, *beats])
+        # "reads "Home" and "$24.90"": a bare second text is about what the first one was
+        previous = next((b.subject for b in reversed(beats) if isinstance(b, Expect)), None)
+        about = subject or (previous if re.match(rf"\s*{_SLOT}", next_claim.text) else None)
+        beats += _verbless(next_claim, "then", about, [*earlier, *beats])
     return beats
 
 
@@ -1497,7 +1549,7 @@ def _expectations(
 
 
 # "header "Demo Shop"": a thing named, then the text it shows
-_NAMED_TEXT = re.compile(rf"^\s*(?:the\s+)?[\w-]+(?:\s+[\w-]+)?\s*{_SLOT}\s*$")
+_NAMED_TEXT = re.compile(rf"^\s*(?:(?:the\s+)?[\w-]+(?:\s+[\w-]+)?\s*)?{_SLOT}\s*[.!]?\s*$")
 
 
 def _condition(clause: str, text: QuotedText) -> list[Action]:

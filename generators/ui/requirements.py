@@ -49,6 +49,20 @@ _ROLE_WORDS = (
     ("status", r"status|notice|notification|greeting|welcome"),
 )
 _PAGE_WORDS = {"", "page", "site", "screen", "app", "application"}
+# which way in DOM order a place word points from the control it names
+_ORDER_AXES = {
+    "below": "following", "under": "following", "underneath": "following", "beneath": "following",
+    "after": "following", "above": "preceding", "over": "preceding", "before": "preceding",
+}  # fmt: skip
+# the words a requirement calls each kind of page region by
+_REGION_WORDS = {
+    role: re.compile(rf"\b(?:{words})\b", re.IGNORECASE)
+    for role, words in {
+        "banner": "banner|header|top", "navigation": "navigation|nav|menu", "contentinfo": "footer",
+        "main": "main|content", "alert": "alert|error", "status": "status", "form": "form",
+        "dialog": "dialog|popup|modal", "complementary": "sidebar|aside", "region": "region|section|panel",
+    }.items()
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -123,6 +137,8 @@ class _Builder:
     named_items: tuple[str, ...] = ()  # the items the last check named
     named_only: bool = False  # whether that check already said no other item is listed
     acted: bool = False  # whether any action ran yet, beyond opening the page
+    # whether the actions so far are the sign-ins this builder chose to make placed messages appear
+    made_to_appear: bool = False
     # planning on a state recon reached: the test opens recon's page and takes recon's steps to it
     reach: Reach | None = None
     # whether the requirement's own steps sign in as recon did (then they, not recon's, reach the state)
@@ -649,8 +665,8 @@ class _Builder:
 
     def expect(self, outcome: p.Outcome, subject: p.Subject | None) -> None:
         match outcome:
-            case p.ShowsText(text):
-                self._shows_text(text, subject)
+            case p.ShowsText(text, where):
+                self._shows_text(text, subject, where)
             case p.ShowsError():
                 self._shows_error()
             case p.ShowsEntry():
@@ -743,6 +759,8 @@ class _Builder:
                 self._items_are(names or tuple(self.added), only=only, ordered=ordered)
             case p.EveryItemHas(kind, name):
                 self._every_item_has(kind, name)
+            case p.EveryItemShows(attributes, beside):
+                self._every_item_shows(attributes, beside)
             case p.Persists():
                 if not self.added:
                     self._add_entries(p.Add(count=1))  # "added entries persist": one the test adds itself
@@ -755,10 +773,8 @@ class _Builder:
                 ]
                 self.step("Check that the entries are still listed after a reload", *statements)
             case p.InRegion(text, role):
-                if not self.acted:
-                    raise Unplannable(
-                        f'it says where "{text}" shows, but nothing it asks to do makes it appear'
-                    )
+                if not self.acted or self.made_to_appear:
+                    self._make_appear(text, role)
                 if not self.facts.has_role(role):
                     raise Unplannable(f"the page has no {role} region")
                 region = self.role(role)
@@ -825,6 +841,20 @@ class _Builder:
                     check(items_var, "to_have_count", str(count)),
                 )
 
+    def _make_appear(self, text: str, role: str) -> None:
+        """Sign in so that a message the requirement only places shows: wrongly for the error recon saw a
+        made-up sign-in raise, rightly for a greeting naming the user other requirements sign in as."""
+        form = self.facts.login_form()
+        seen = " ".join((self.facts.error_text_seen() or "").split()).lower()
+        wanted = " ".join(text.split()).lower()
+        if form is not None and role == "alert" and seen and wanted in seen:
+            self.act(p.Login(wrong=True))
+        elif form is not None and role == "status" and self.known.user and self.known.user.lower() in wanted:
+            self.act(p.Login(self.known.user, self.known.password))
+        else:
+            raise Unplannable(f'it says where "{text}" shows, but nothing it asks to do makes it appear')
+        self.made_to_appear = True
+
     def _seen_at_load(self, text: str) -> bool:
         """Whether recon saw this text on the page as it loaded (its visible texts, its ARIA snapshot)."""
         page = self.facts.page
@@ -838,8 +868,18 @@ class _Builder:
                 f"{claim} on the page as recon saw it load, and the requirement does nothing first"
             )
 
-    def _shows_text(self, text: str, subject: p.Subject | None) -> None:
+    def _shows_text(self, text: str, subject: p.Subject | None, where: str = "") -> None:
         self._as_loaded(f'"{text}" is not shown', self._seen_at_load(text))
+        if where:
+            self._placed_text(text, where)
+            return
+        if item := self._item_named(subject):
+            items_var, _ = self.items()
+            self.step(
+                f"Check that the {lit(item)} item shows {lit(text)}",
+                check(items_var, "to_contain_text", lit(text), suffix=f".filter(has_text={lit(item)})"),
+            )
+            return
         try:
             target = self.subject(subject)
         except Unplannable:
@@ -850,6 +890,51 @@ class _Builder:
         matcher = "to_have_text" if re.search(r"\d", text) else "to_contain_text"
         description = self.scenario.element(target).description
         self.step(f"Check that {description} shows {lit(text)}", check(target, matcher, lit(text)))
+
+    def _placed_text(self, text: str, where: str) -> None:
+        """The text where the requirement places it, when recon saw it there: inside the one region of that
+        kind, or after (before) the named control in DOM order; else the text alone, the place noted."""
+        relation, _, place = re.sub(r"\s+(?:the|its)\s+", " ", f" {where} ").strip().partition(" ")
+        if relation == "next":
+            relation, _, place = place.partition(" ")  # "next to the field": either side, so not an order
+        region = self.facts.region_showing(text)
+        if relation in ("in", "inside", "within") and region and _REGION_WORDS[region].search(place):
+            self.step(
+                f"Check that the {region} says {lit(text)}",
+                check(self.role(region), "to_contain_text", lit(text)),
+            )
+            return
+        control = self.facts.find(place) if relation in _ORDER_AXES else None
+        shown_at = self.facts.snapshot_line(text)
+        control_at = self.facts.snapshot_line(names_of(control)[0]) if control else None
+        if control is not None and shown_at is not None and control_at is not None:
+            axis = _ORDER_AXES[relation]
+            if (shown_at > control_at) == (axis == "following"):
+                self.step(
+                    f"Check that {lit(text)} shows {relation} {describe(control)}",
+                    check(
+                        self.declare(control),
+                        "not_to_have_count",
+                        "0",
+                        suffix=f'.locator("xpath={axis}::*").get_by_text({lit(text)})',
+                    ),
+                )
+                return
+        unchecked = f"not checked: that it shows {where}, which recon did not see"
+        self.step(f"Check that {lit(text)} is shown ({unchecked})", check(self.text(text), "to_be_visible"))
+
+    def _item_named(self, subject: p.Subject | None) -> str:
+        """ "the Desk Lamp row": the name of the listed item recon saw that the words call so, or ""."""
+        named = re.fullmatch(
+            r"(?P<name>.+?)\s+(?:rows?|items?|entry|entries|cards?|products?|results?)",
+            subject.words if subject and not subject.kind else "",
+            re.IGNORECASE,
+        )
+        collection = self.facts.collection() if named else None
+        if named is None or collection is None:
+            return ""
+        name = named["name"]
+        return name if any(name.lower() in t.lower() for t in collection.item_texts) else ""
 
     def _shows_error(self) -> None:
         seen = self.facts.error_text_seen()
@@ -911,6 +996,25 @@ class _Builder:
             check(items_var, "to_have_count", count),
             check(items_var, "to_have_count", count, suffix=holding),
         )
+
+    def _every_item_shows(self, attributes: Sequence[str], beside: str) -> None:
+        """Each item holds each attribute, as recon saw every listed item show it."""
+        items_var, collection = self.items()
+        # recon keeps no layout, so where the attributes show is said in the title, not checked
+        unchecked = f" (not checked: that they show {beside})" if beside else ""
+        statements = [check(items_var, "not_to_have_count", "0")]
+        for attribute in attributes:
+            seen = self.facts.item_attribute(attribute, collection.item_texts)
+            if seen is None:
+                raise Unplannable(f"recon saw nothing in each listed item that is its {attribute}")
+            if seen.unit:
+                lacking = f".filter(has_not_text={lit(seen.unit)})"
+            else:
+                either = ".or_(".join(f"page.get_by_text({lit(v)})" for v in seen.values)
+                lacking = f".filter(has_not={either}{')' * (len(seen.values) - 1)})"
+            statements.append(check(items_var, "to_have_count", "0", suffix=lacking))
+        shown = " and ".join(attributes)
+        self.step(f"Check that every item shows its {shown}{unchecked}", *statements)
 
     def _hides_items(self, groups: Sequence[str]) -> None:
         """No item holds the word naming a group ("the kitchen items": kitchen), a word some item holds."""

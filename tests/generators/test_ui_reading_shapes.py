@@ -146,7 +146,7 @@ def test_what_a_check_is_about_is_read_with_it() -> None:
 @pytest.mark.parametrize(
     ("requirement", "named"),
     [
-        ("Each card shows its price and its colour", '"shows its price"'),
+        ("Each card shows a price tag", '"shows a price tag"'),
         ('Given I am on the Shop page\nWhen I wiggle the "Cart" icon\nThen "Hi" is shown', '"I wiggle'),
         ('The banner reads "Saved" once the draft has settled', 'the condition "the draft has settled"'),
     ],
