@@ -31,7 +31,7 @@ __all__ = ["UNKNOWN_UUID", "NO_CLAIM", "Uncovered", "plan_requirement"]
 # Anything that could be a claim: without one, a requirement is uncovered whatever it talks about.
 _SIGNAL = re.compile(
     r"\d|['\"`]|not\s+found|unauthori|forbidden|conflict|cannot|can't|reject|refuse|invalid|default|exist|only"
-    r"|order|sort|first|header|integer|number|string|boolean",
+    r"|order|sort|first|header|integer|number|string|boolean|equal|same\s+as|match|mine\b|belongs?\s+to",
     re.IGNORECASE,
 )
 _STATUS_CODE = re.compile(r"\b[1-5]\d\d\b")

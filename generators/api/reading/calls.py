@@ -46,6 +46,7 @@ _METHOD_WORDS = frozenset({"get", "post", "put", "patch", "delete"})
 _SIGN_IN = frozenset({"login", "logon", "signin"})
 _SIGN_UP = frozenset({"signup", "registration"})
 _PARTICLES = frozenset({"in", "on", "up"})
+_ACCOUNT_NOUNS = frozenset({"account", "user", "myself", "me"})
 
 
 def prior_calls(view: ClaimView, lexicon: Lexicon, action: Call) -> list[tuple[Operation, list[int]]]:
@@ -202,6 +203,8 @@ def account_action(view: ClaimView, lexicon: Lexicon, *, after: Operation | None
         word_after = next_word < len(tokens) and tokens[next_word].kind == "word"
         particle = tokens[next_word].lower if word_after else ""
         written = stem_of(token.lower) + particle if particle in _PARTICLES else singular(token.lower)
+        if stem_of(token.lower) == "register" and _registers_an_account(view, lexicon, next_word):
+            written = "signup"
         if written in _SIGN_IN:
             operations = lexicon.api.operations
             found = next((o for o in operations if issues_tokens(lexicon.api, o)), None) or next(
@@ -218,6 +221,14 @@ def account_action(view: ClaimView, lexicon: Lexicon, *, after: Operation | None
             view.used.update(range(index, next_word + 1 if particle in _PARTICLES else index + 1))
             return found
     return None
+
+
+def _registers_an_account(view: ClaimView, lexicon: Lexicon, after: int) -> bool:
+    """ "Registering (an account)" is the sign-up; "registering a plot" creates a plot, a noun of the spec."""
+    index = after + 1 if view.word(after) in ("a", "an", "the", "my", "new") else after
+    if index >= len(view.tokens) or view.tokens[index].kind != "word" or view.word(index) in _ACCOUNT_NOUNS:
+        return True
+    return not lexicon.noun_at(view.keys, index)
 
 
 def _named_operation(view: ClaimView, lexicon: Lexicon) -> Operation | Gap:

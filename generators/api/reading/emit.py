@@ -142,6 +142,16 @@ def _scenario(
     if isinstance(account, Gap):
         return account
     steps_out = [*account, *prelude]
+    if reading.caller is not None:
+        steps_out.append(
+            Step(
+                operation_id=reading.caller.operation_id,
+                title=f"Read who the caller is via GET {reading.caller.path}",
+                auth="valid",
+                expect=_success(reading.caller),
+                save_as="caller",
+            )
+        )
     if reading.repeat:
         steps_out.append(
             checked.model_copy(

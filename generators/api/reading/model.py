@@ -101,6 +101,8 @@ class Reading:
     changed: list[str] = field(default_factory=list)
     # Where the checked answer gives the item's key when the change gives it a new one: it is read by that.
     new_key: str = ""
+    # The current-user call ("GET /users/me") read first when a check compares with the caller's own id.
+    caller: Operation | None = None
 
 
 @dataclass(frozen=True)

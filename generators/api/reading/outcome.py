@@ -125,7 +125,7 @@ def read_outcome(view: ClaimView, lexicon: Lexicon, reading: Reading) -> None:
     _count(view, lexicon, reading, boundary)
     _paired_values(view, outputs, reading, boundary, target)
     _total_of_all(view, outputs, reading, boundary)
-    _inclusion(view, outputs, reading, boundary)
+    _inclusion(view, lexicon, outputs, reading, boundary)
     if still and operation.path.endswith("}") and not outcome.after_checks and reading.state:
         outcome.after_checks = [
             FieldCheck(pointer=f"/{k}", op="==", value=v, source=source) for k, v in reading.state.items()
@@ -570,6 +570,56 @@ def _total_of_all(view: ClaimView, outputs: Fields, reading: Reading, boundary: 
             return
 
 
+# A field "equal to", "the same as", "matching" something: a comparison some reader must place.
+_EQUALS = frozenset({"equal", "equals", "same", "match", "matches", "identical"})
+# "owner_id equal to my user id", "… is the caller's id", "… is mine", "… belongs to me": the caller's own id.
+_CALLERS_ID = re.compile(
+    r"\s*(?:(?:that|which|is|are|must\s+be|should\s+be|equals?(?:\s+to)?|matches|the\s+same\s+as)\s+){1,2}"
+    r"(?:my|the\s+(?:caller|current\s+user|signed[-\s]in\s+user|logged[-\s]in\s+user)'?s?)\s+"
+    r"(?:own\s+)?(?:user\s+|account\s+)?id\b"
+    r"|\s*(?:(?:that|which)\s+)?(?:is\s+mine|are\s+mine|belongs?\s+to\s+me)\b",
+    re.IGNORECASE,
+)
+# Where an API answers who the caller is: GET /me, /users/me, /user.
+_CURRENT_USER_PATHS = ("/me", "/user", "/whoami")
+
+
+def _compare_with_callers_id(lexicon: Lexicon, reading: Reading, pointer: str) -> None:
+    """The field equals the id the spec's current-user call answers, read first; without one, unreadable."""
+    name = pointer.lstrip("/")
+    current = next(
+        (
+            op
+            for op in lexicon.api.operations
+            if op.method == "get"
+            and op.security
+            and not op.path_parameters
+            and op.path.rstrip("/").endswith(_CURRENT_USER_PATHS)
+        ),
+        None,
+    )
+    if current is None:
+        reading.unreadable.append(
+            f"'{name}' must equal the caller's id, but the spec has no call that answers the current user"
+        )
+        return
+    id_pointer = lexicon.outputs(current).by_key.get(("id",))
+    if id_pointer is None:
+        reading.unreadable.append(
+            f"'{name}' must equal the caller's id, but {current.method.upper()} {current.path} answers no id"
+        )
+        return
+    reading.caller = current
+    reading.outcome.checks.append(
+        FieldCheck(
+            pointer=pointer,
+            op="==",
+            value=Ref(step="caller", pointer=id_pointer),
+            source=reading.claim.requirement_id,
+        )
+    )
+
+
 # "echoes the title", "returns the same description": the answer holds what the call sent.
 _SENT_BACK = frozenset({"echo", "echoes", "echoed", "same"})
 # "the notes stay unchanged", "leaves the notes as they were": an update keeps the field's value.
@@ -587,20 +637,34 @@ def _send_a_value(view: ClaimView, reading: Reading, name: str) -> None:
         reading.action.body[name] = value
 
 
-def _inclusion(view: ClaimView, outputs: Fields, reading: Reading, boundary: int) -> None:
+def _inclusion(view: ClaimView, lexicon: Lexicon, outputs: Fields, reading: Reading, boundary: int) -> None:
     """ "returns `id`, `title` and `created_at`": listed fields are present; "equals the create response"
     compares with the creation's answer."""
     source = reading.claim.requirement_id
     claimed = {c.pointer for c in reading.outcome.checks}
     listed: list[str] = []
+    compared_with_caller = False
+    said_after = len(view.tokens)  # "owner_id equal to my user id": "id" there is the caller's, not a field
     for index in range(boundary, len(view.tokens)):
-        found = field_at(view, outputs, index) if index not in view.used else None
+        found = field_at(view, outputs, index) if index not in view.used and index < said_after else None
         if found is None:
             continue
         pointer = found[0]
-        equals = view.near(
-            index + found[1], frozenset({"equal", "equals", "same", "match", "matches", "identical"}), 0, 3
+        after = index + found[1]
+        callers = (
+            _CALLERS_ID.match(view.claim.text, view.tokens[after].start) if after < len(view.tokens) else None
         )
+        if callers:
+            _compare_with_callers_id(lexicon, reading, pointer)
+            claimed.add(pointer)
+            compared_with_caller = True
+            said_after = next(
+                (i for i, t in enumerate(view.tokens) if t.start >= callers.end()), len(view.tokens)
+            )
+            continue
+        end = len(view.tokens)
+        following = next((j for j in range(after, end) if field_at(view, outputs, j)), end)
+        equals = view.has(_EQUALS, after, min(following, after + 4))
         created = view.near(
             index, frozenset({"create", "creation", "created", "previous", "earlier", "post"}), 0, 8
         )
@@ -613,6 +677,10 @@ def _inclusion(view: ClaimView, outputs: Fields, reading: Reading, boundary: int
             claimed.add(pointer)
             continue
         name = pointer.lstrip("/")
+        if equals and pointer not in claimed:
+            # A stated equality no reader placed: checking the field's presence alone would test less.
+            reading.unreadable.append(f"cannot tell what '{name}' must equal")
+            continue
         if view.near(index, _SENT_BACK, before=5) and name not in reading.action.body:
             _send_a_value(view, reading, name)
         if view.near(index, _SENT_BACK | {"keep", "keeps"}, before=5) and name in reading.action.body:
@@ -624,8 +692,6 @@ def _inclusion(view: ClaimView, outputs: Fields, reading: Reading, boundary: int
             claimed.add(pointer)
             continue
         # Up to the next field named: "changes the title and leaves the description unchanged" keeps only one.
-        end = len(view.tokens)
-        following = next((j for j in range(index + found[1], end) if field_at(view, outputs, j)), end)
         previous = view.has(_UNCHANGED, index, following) or view.near(index, _LEAVES, before=3)
         if (
             previous
@@ -649,6 +715,9 @@ def _inclusion(view: ClaimView, outputs: Fields, reading: Reading, boundary: int
             listed.append(pointer)
     if (
         len(listed) >= 2
+        # "its label and an owner_id that is mine": a field joined to one checked otherwise is listed too.
+        or listed
+        and compared_with_caller
         or listed
         and view.tokens[boundary:]
         and any(view.tokens[i].kind == "code" for i in range(boundary, len(view.tokens)))
