@@ -8,6 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import psycopg
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -78,8 +79,13 @@ def test_migrate_creates_schema_on_empty_db(empty_url: str) -> None:
     assert _current_revision(empty_url) == _head() == "0004"
 
 
-def test_processes_starting_together_on_a_new_database_migrate_it_once(empty_url: str) -> None:
-    # A server and its workers starting at once: each migrates; none may fail on the others' tables.
+def test_processes_starting_together_on_a_new_database_migrate_it_once(postgres_url: str) -> None:
+    # A server and its workers starting at once on service mode's PostgreSQL: each migrates; none may fail on
+    # the others' tables. (The embedded SQLite database belongs to one process.)
+    empty_url = postgres_url
+    with psycopg.connect(empty_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
     with ProcessPoolExecutor(max_workers=3, mp_context=multiprocessing.get_context("spawn")) as pool:
         for outcome in [pool.submit(migrate, empty_url) for _ in range(3)]:
             outcome.result()
