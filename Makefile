@@ -2,8 +2,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# `langgraph dev` lives apart: langgraph-api pins a jsonschema-rs that Schemathesis (dev) cannot share.
+STUDIO_VENV ?= .venv-studio
 
-.PHONY: install fresh-venv demo services test lint bench
+.PHONY: install fresh-venv studio-venv demo services test lint bench
 
 # The product in its own virtual environment, created when missing.
 install:
@@ -15,6 +17,12 @@ fresh-venv:
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 
+# The LangGraph server's environment, new each time like the main one; the tests drive `langgraph dev` from it.
+studio-venv:
+	rm -rf $(STUDIO_VENV)
+	$(PYTHON) -m venv $(STUDIO_VENV)
+	$(STUDIO_VENV)/bin/python -m pip install -q -e '.[studio]'
+
 demo: install
 	$(BIN)/testops demo
 
@@ -22,8 +30,8 @@ services:
 	bash .ci/services
 
 # pytest exits 5 when it collected nothing: that is a broken checkout, not a pass.
-test: services fresh-venv install
-	$(BIN)/python -m pytest; status=$$?; \
+test: services fresh-venv install studio-venv
+	TESTOPS_STUDIO_VENV=$(abspath $(STUDIO_VENV)) $(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$status
 
 lint: install
