@@ -1,0 +1,136 @@
+"""What the GitHub and GitLab stand-ins share: a small git object store, the calls they answered, scripted
+failures and the token they accept. `checkout` writes a branch's files into a folder, as a clone would."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from samples.loopback import Reply
+
+
+def blob_sha(data: bytes) -> str:
+    """The id git gives a file's content."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+@dataclass(frozen=True)
+class Commit:
+    tree: str
+    parents: tuple[str, ...]
+    message: str
+
+
+class GitStore:
+    """Blobs, flat trees (path → blob id), commits and branches of one repository, in memory."""
+
+    def __init__(self, files: Mapping[str, str], *, default_branch: str = "main") -> None:
+        self.default_branch = default_branch
+        self.blobs: dict[str, bytes] = {}
+        self.trees: dict[str, dict[str, str]] = {}
+        self.commits: dict[str, Commit] = {}
+        self.branches: dict[str, str] = {}
+        tree = self.add_tree({path: self.add_blob(content.encode()) for path, content in files.items()})
+        self.branches[default_branch] = self.add_commit(tree, (), "Initial commit")
+
+    def add_blob(self, data: bytes) -> str:
+        sha = blob_sha(data)
+        self.blobs[sha] = data
+        return sha
+
+    def add_tree(self, entries: Mapping[str, str]) -> str:
+        flat = dict(sorted(entries.items()))
+        sha = hashlib.sha1(json.dumps(flat).encode(), usedforsecurity=False).hexdigest()
+        self.trees[sha] = flat
+        return sha
+
+    def add_commit(self, tree: str, parents: tuple[str, ...], message: str) -> str:
+        body = json.dumps([tree, parents, message, len(self.commits)])
+        sha = hashlib.sha1(body.encode(), usedforsecurity=False).hexdigest()
+        self.commits[sha] = Commit(tree, parents, message)
+        return sha
+
+    def tree_of(self, ref: str) -> dict[str, str]:
+        """Path → blob id at a branch or commit."""
+        commit = self.commits[self.branches.get(ref, ref)]
+        return self.trees[commit.tree]
+
+    def files(self, ref: str) -> dict[str, str]:
+        return {path: self.blobs[sha].decode() for path, sha in self.tree_of(ref).items()}
+
+    def history(self, branch: str) -> list[Commit]:
+        """The branch's commits, newest first, following first parents."""
+        commits, sha = [], self.branches.get(branch)
+        while sha:
+            commit = self.commits[sha]
+            commits.append(commit)
+            sha = commit.parents[0] if commit.parents else None
+        return commits
+
+    def checkout(self, ref: str, folder: Path) -> Path:
+        """Write the files at `ref` under `folder`, as a fresh clone holds them."""
+        for path, content in self.files(ref).items():
+            target = folder / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")
+        return folder
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request a stand-in answered: method, path (as sent), query and JSON body."""
+
+    method: str
+    path: str
+    query: str = ""
+    body: Any = None
+
+
+@dataclass
+class ScriptedFailure:
+    """The next `times` calls of `method` on a path ending with `path_suffix` get this answer instead."""
+
+    method: str
+    path_suffix: str
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+
+
+class HostingStandIn:
+    """The parts of a git host stand-in that do not depend on its API: calls, failures, the token."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.failures: deque[ScriptedFailure] = deque()
+        self.lock = threading.Lock()
+
+    def fail(self, method: str, path_suffix: str, status: int, body: Any = None, *,
+             headers: dict[str, str] | None = None, times: int = 1) -> None:
+        self.failures.append(ScriptedFailure(method, path_suffix, status, body, headers or {}, times))
+
+    def calls_made(self, *methods: str) -> list[tuple[str, str]]:
+        """(method, path) of each call, in order; only the given methods when some are named."""
+        return [(c.method, c.path) for c in self.calls if not methods or c.method in methods]
+
+    def writes(self) -> list[tuple[str, str]]:
+        return self.calls_made("POST", "PUT", "PATCH", "DELETE")
+
+    def record(self, call: Call) -> Reply | None:
+        """Note the call; a scripted failure's answer when one matches it."""
+        self.calls.append(call)
+        for failure in self.failures:
+            if failure.method == call.method and call.path.endswith(failure.path_suffix):
+                failure.times -= 1
+                if failure.times <= 0:
+                    self.failures.remove(failure)
+                return Reply(failure.status, failure.body, failure.headers)
+        return None

@@ -1,0 +1,188 @@
+"""A local stand-in for the part of GitHub's REST API an export uses: the repository, the git data API
+(refs, commits, trees, blobs) and pull requests, with GitHub's payloads and error answers.
+
+Repositories live in memory (`GitStore`); every call is recorded so tests can assert the exact calls, and
+`fail` scripts an error answer (a rate limit, a refused token) for the next matching call.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from samples.git_hosting import Call, GitStore, HostingStandIn
+from samples.loopback import Reply, serving
+
+_REPO = re.compile(r"^/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)(?P<rest>/.*)?$")
+
+
+def _error(status: int, message: str, **extra: Any) -> Reply:
+    return Reply(status, {"message": message, "documentation_url": "https://docs.github.com/rest", **extra})
+
+
+class GitHubStandIn(HostingStandIn):
+    """The service behind the stand-in: repositories by OWNER/REPO, pull requests by repository."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.repositories: dict[str, GitStore] = {}
+        self.pulls: dict[str, list[dict[str, Any]]] = {}
+        self.url = ""  # set once served: html_url of pull requests
+
+    def add_repository(self, full_name: str, files: dict[str, str], *,
+                       default_branch: str = "main") -> GitStore:
+        store = GitStore(files, default_branch=default_branch)
+        self.repositories[full_name] = store
+        self.pulls[full_name] = []
+        return store
+
+    def handle(self, method: str, path: str, query: str, authorization: str | None, body: bytes) -> Reply:
+        payload = json.loads(body) if body else None
+        with self.lock:
+            scripted = self.record(Call(method, path, query, payload))
+            if scripted is not None:
+                return scripted
+            if authorization not in (f"token {self.token}", f"Bearer {self.token}"):
+                return _error(401, "Bad credentials")
+            match = _REPO.match(path)
+            full_name = f"{match['owner']}/{match['name']}" if match else ""
+            if full_name not in self.repositories:
+                return _error(404, "Not Found")
+            rest = unquote(match["rest"] or "")
+            return self._route(method, full_name, rest, parse_qs(query), payload or {})
+
+    def _route(self, method: str, full_name: str, rest: str, query: dict[str, list[str]],
+               body: dict[str, Any]) -> Reply:
+        store = self.repositories[full_name]
+        if (method, rest) == ("GET", ""):
+            return Reply(200, {"id": 1, "full_name": full_name, "name": full_name.split("/")[1],
+                               "default_branch": store.default_branch, "private": True,
+                               "html_url": f"{self.url}/{full_name}"})
+        if method == "GET" and rest.startswith("/git/ref/heads/"):
+            return self._ref(store, rest.removeprefix("/git/ref/heads/"))
+        if method == "GET" and rest.startswith("/git/commits/"):
+            sha = rest.removeprefix("/git/commits/")
+            if sha not in store.commits:
+                return _error(404, "Not Found")
+            commit = store.commits[sha]
+            return Reply(200, {"sha": sha, "tree": {"sha": commit.tree}, "message": commit.message,
+                               "parents": [{"sha": parent} for parent in commit.parents]})
+        if method == "GET" and rest.startswith("/git/trees/"):
+            return self._tree(store, rest.removeprefix("/git/trees/"))
+        if (method, rest) == ("POST", "/git/blobs"):
+            content = body["content"]
+            data = base64.b64decode(content) if body.get("encoding") == "base64" else content.encode()
+            return Reply(201, {"sha": store.add_blob(data)})
+        if (method, rest) == ("POST", "/git/trees"):
+            return self._new_tree(store, body)
+        if (method, rest) == ("POST", "/git/commits"):
+            if body["tree"] not in store.trees:
+                return _error(422, "Tree SHA does not exist")
+            sha = store.add_commit(body["tree"], tuple(body.get("parents", [])), body["message"])
+            return Reply(201, {"sha": sha, "tree": {"sha": body["tree"]}, "message": body["message"]})
+        if (method, rest) == ("POST", "/git/refs"):
+            branch = body["ref"].removeprefix("refs/heads/")
+            if branch in store.branches:
+                return _error(422, "Reference already exists")
+            store.branches[branch] = body["sha"]
+            return Reply(201, {"ref": body["ref"], "object": {"sha": body["sha"], "type": "commit"}})
+        if method == "PATCH" and rest.startswith("/git/refs/heads/"):
+            return self._move_ref(store, rest.removeprefix("/git/refs/heads/"), body)
+        return self._pull_route(method, full_name, rest, query, body)
+
+    @staticmethod
+    def _ref(store: GitStore, branch: str) -> Reply:
+        if branch not in store.branches:
+            return _error(404, "Not Found")
+        return Reply(200, {"ref": f"refs/heads/{branch}",
+                           "object": {"sha": store.branches[branch], "type": "commit"}})
+
+    @staticmethod
+    def _tree(store: GitStore, sha: str) -> Reply:
+        if sha not in store.trees:
+            return _error(404, "Not Found")
+        files = store.trees[sha]
+        folders = sorted({"/".join(path.split("/")[:depth]) for path in files
+                          for depth in range(1, path.count("/") + 1)})
+        entries = [{"path": folder, "mode": "040000", "type": "tree", "sha": "0" * 40} for folder in folders]
+        entries += [{"path": path, "mode": "100644", "type": "blob", "sha": blob,
+                     "size": len(store.blobs[blob])} for path, blob in files.items()]
+        return Reply(200, {"sha": sha, "tree": sorted(entries, key=lambda e: e["path"]), "truncated": False})
+
+    @staticmethod
+    def _new_tree(store: GitStore, body: dict[str, Any]) -> Reply:
+        base = body.get("base_tree")
+        if base is not None and base not in store.trees:
+            return _error(422, "base_tree is not a valid tree oid")
+        files = dict(store.trees[base]) if base else {}
+        for entry in body["tree"]:
+            if entry.get("sha") is None:
+                files.pop(entry["path"], None)
+            elif entry["sha"] not in store.blobs:
+                return _error(422, f"tree.sha {entry['sha']} is not a valid blob")
+            else:
+                files[entry["path"]] = entry["sha"]
+        return Reply(201, {"sha": store.add_tree(files), "truncated": False})
+
+    @staticmethod
+    def _move_ref(store: GitStore, branch: str, body: dict[str, Any]) -> Reply:
+        if branch not in store.branches:
+            return _error(422, "Reference does not exist")
+        new, old = body["sha"], store.branches[branch]
+        ancestors, sha = set(), new
+        while sha:
+            ancestors.add(sha)
+            parents = store.commits[sha].parents
+            sha = parents[0] if parents else None
+        if old not in ancestors and not body.get("force"):
+            return _error(422, "Update is not a fast forward")
+        store.branches[branch] = new
+        return Reply(200, {"ref": f"refs/heads/{branch}", "object": {"sha": new, "type": "commit"}})
+
+    def _pull_route(self, method: str, full_name: str, rest: str, query: dict[str, list[str]],
+                    body: dict[str, Any]) -> Reply:
+        pulls = self.pulls[full_name]
+        owner = full_name.split("/")[0]
+        if (method, rest) == ("GET", "/pulls"):
+            state, head = query.get("state", ["open"])[0], query.get("head", [""])[0]
+            found = [p for p in pulls if (state == "all" or p["state"] == state)
+                     and (not head or f"{owner}:{p['head']['ref']}" == head)]
+            return Reply(200, found)
+        if (method, rest) == ("POST", "/pulls"):
+            store = self.repositories[full_name]
+            if body["head"] not in store.branches or body["base"] not in store.branches:
+                invalid = {"resource": "PullRequest", "code": "invalid"}
+                return _error(422, "Validation Failed", errors=[invalid])
+            if any(p["state"] == "open" and p["head"]["ref"] == body["head"] for p in pulls):
+                return _error(422, "Validation Failed", errors=[{
+                    "resource": "PullRequest", "code": "custom",
+                    "message": f"A pull request already exists for {owner}:{body['head']}."}])
+            number = len(pulls) + 1
+            pull = {"number": number, "state": "open", "title": body["title"], "body": body.get("body"),
+                    "head": {"ref": body["head"]}, "base": {"ref": body["base"]},
+                    "html_url": f"{self.url}/{full_name}/pull/{number}"}
+            pulls.append(pull)
+            return Reply(201, pull)
+        match = re.fullmatch(r"/pulls/(\d+)", rest)
+        if match and int(match[1]) <= len(pulls):
+            pull = pulls[int(match[1]) - 1]
+            if method == "GET":
+                return Reply(200, pull)
+            if method == "PATCH":
+                pull.update({key: body[key] for key in ("title", "body", "state") if key in body})
+                return Reply(200, pull)
+        return _error(404, "Not Found")
+
+
+@contextmanager
+def github_stand_in(token: str) -> Iterator[tuple[str, GitHubStandIn]]:
+    """The stand-in on a free loopback port: its API URL (TESTOPS_GITHUB_API_URL) and the service."""
+    service = GitHubStandIn(token)
+    with serving(service, name="github-stand-in") as url:
+        service.url = url
+        yield url, service
