@@ -1,0 +1,1 @@
+"""The review conversation: reading a reviewer's messages and answering them."""
