@@ -3,7 +3,7 @@
 An uncovered requirement goes to the LLM with the operations it names and their schemas (never the whole
 spec). The answer comes in the claim representation, and our codegen renders it; only a requirement the
 representation cannot say gets code from the LLM, as plain text. A BROKEN test the offline repair cannot
-fix goes back to the LLM with its code and its error; a repair that loses a check is rejected.
+fix goes back to the LLM with its code, its error and its earlier attempts (generators.llm.repair).
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ from generators.api.planner import Planner, feature_of, snake
 from generators.base import GeneratedSuite
 from generators.llm.client import LlmSession, LlmUnavailable
 from generators.llm.prompts import CHOOSE_OPERATIONS, CLAIM, CODE, REPAIR
-from generators.llm.source import TestSource, checks, dropped_checks, marked_as_llm_made, split_test
-from tools.runner import render_module
+from generators.llm.repair import repaired_by_llm
+from generators.llm.source import marked_as_llm_made, split_test
 from vocabulary.api_model import ApiModel, Operation
 from vocabulary.artefacts import (
-    FailedAttempt,
     GeneratedTest,
     Requirement,
     RequirementCoverage,
@@ -32,11 +31,7 @@ from vocabulary.artefacts import (
 )
 from vocabulary.claims import Ref, Scenario, Step
 
-# LLM repair replies one test may get over a whole request.
-MAX_REPAIR_REPLIES = 3
 _MAX_OPERATIONS = 3
-# Characters of a pytest error a repair prompt quotes; the head says what failed, the rest is traceback.
-_ERROR_CHARS = 4000
 _NAME_CHARS = 60
 _PATH_PARAM = re.compile(r"{([^}/]+)}")
 # In safe mode every call a test makes must be checked first; only scenarios can be, not free code.
@@ -114,10 +109,8 @@ class HybridApiGenerator:
         if self.offline.safe:
             self.session.fell_back(f"{test.test_id} (repair)", _SAFE_MODE_CODE)
             return None
-        repaired = self._llm_repair(test, result, api)
-        if repaired is not None and repaired.test_id not in self.session.report.llm_tests:
-            self.session.report.llm_tests.append(repaired.test_id)
-        return repaired
+        operations = [o for i in test.operation_ids if (o := api.operation(i))][:_MAX_OPERATIONS]
+        return repaired_by_llm(self.session, REPAIR, test, result, excerpt=spec_excerpt(api, operations))
 
     def _covered(
         self, requirement: Requirement, reason: str, api: ApiModel, tests: list[GeneratedTest]
@@ -149,44 +142,6 @@ class HybridApiGenerator:
             self.session.fell_back(f"{requirement.requirement_id} (generation)", str(unavailable))
             return None
         return _code_test(code, requirement, name, operations)
-
-    def _llm_repair(
-        self, test: GeneratedTest, result: ValidationResult, api: ApiModel
-    ) -> GeneratedTest | None:
-        """Ask for a fixed version until one keeps every check, at most MAX_REPAIR_REPLIES replies a test."""
-        operations = [o for i in test.operation_ids if (o := api.operation(i))][:_MAX_OPERATIONS]
-        current = FailedAttempt(code=render_module([test]), error=result.message[:_ERROR_CHARS])
-        history = list(test.failed_attempts)
-        while len(history) < MAX_REPAIR_REPLIES:
-            try:
-                reply = self.session.code(
-                    REPAIR,
-                    node="repair",
-                    code=current.code,
-                    error=current.error,
-                    attempts=_attempts_text(history),
-                    excerpt=spec_excerpt(api, operations),
-                )
-            except LlmUnavailable as unavailable:
-                self.session.fell_back(f"{test.test_id} (repair)", str(unavailable))
-                return None
-            source = split_test(reply)
-            problem = _repair_problem(test, source)
-            if not problem:
-                return test.model_copy(
-                    update={
-                        "code": marked_as_llm_made(source.function),
-                        "imports": source.imports,
-                        "variant": test.variant + 1,
-                        "origin": "llm",
-                        "failed_attempts": [*history, current],
-                    }
-                )
-            history.append(FailedAttempt(code=reply, error=f"rejected before running: {problem}"))
-        self.session.fell_back(
-            f"{test.test_id} (repair)", f"no acceptable repair in {MAX_REPAIR_REPLIES} replies"
-        )
-        return None
 
 
 def _rendered_claim(
@@ -290,25 +245,3 @@ def _free_name(requirement: Requirement, title: str, tests: list[GeneratedTest])
     while name in taken:
         name, number = f"{base}_{number}", number + 1
     return name
-
-
-def _repair_problem(test: GeneratedTest, reply: TestSource) -> str:
-    """Why a repair reply cannot replace the test, or "" when it can."""
-    if reply.syntax_error:
-        return reply.syntax_error
-    if reply.name != test.name:
-        return f"the reply's test function is {reply.name!r}, not {test.name!r}"
-    if dropped := dropped_checks(test.code, reply.function):
-        return "it drops or weakens the checks " + "; ".join(dropped)
-    if not checks(reply.function):
-        return "it checks nothing"
-    return ""
-
-
-def _attempts_text(history: list[FailedAttempt]) -> str:
-    if not history:
-        return "none"
-    return "\n\n".join(
-        f"Attempt {number}:\n```python\n{attempt.code.rstrip()}\n```\nIt failed: {attempt.error}"
-        for number, attempt in enumerate(history, start=1)
-    )

@@ -70,7 +70,7 @@ class LlmSession:
             if report
             else LlmReport(model=config.model, token_budget=config.token_budget)
         )
-        self.cache = ReplyCache(config.cache_dir, config.cache_mode)
+        self.cache = ReplyCache(config.cache_dir, config.cache_mode, config.cache_database_url)
         self._chat: ChatOpenAI | None = None
 
     def fell_back(self, part: str, reason: str) -> None:
@@ -81,7 +81,8 @@ class LlmSession:
         """The reply as `schema`, asked for through structured output (json_schema)."""
         # Sent as a JSON schema rather than the class: the OpenAI client would validate a class inside the
         # call and raise, where a schema-invalid reply should come back as a parsing error to retry on.
-        response_format = {"name": schema.__name__, "schema": schema.model_json_schema(), "strict": False}
+        json_schema = _response_schema(schema)
+        response_format = {"name": schema.__name__, "schema": json_schema, "strict": False}
         runnable = self._model().with_structured_output(
             response_format, method="json_schema", include_raw=True
         )
@@ -109,7 +110,7 @@ class LlmSession:
                 unusable.raw = raw
                 raise
 
-        return self._ask(prompt, node, fields, call, parse)
+        return self._ask(prompt, node, fields, call, parse, _schema_tokens(schema))
 
     def code(self, prompt: Prompt, *, node: str, **fields: str) -> str:
         """The reply's Python code, asked for and answered as plain text (not escaped inside JSON)."""
@@ -120,6 +121,12 @@ class LlmSession:
 
         return self._ask(prompt, node, fields, call, python_block)
 
+    def room(self, prompt: Prompt, schema: type[BaseModel] | None = None, **fields: str) -> int:
+        """Characters a prompt with these fields (and this response schema) may still take under the cap."""
+        system, user = prompt.render(**fields)
+        used = estimated_tokens(system + user) + (_schema_tokens(schema) if schema else 0)
+        return max(self.config.max_prompt_tokens - used, 0) * _CHARS_PER_TOKEN
+
     def _ask(
         self,
         prompt: Prompt,
@@ -127,6 +134,7 @@ class LlmSession:
         fields: dict[str, str],
         call: Callable[[list[BaseMessage]], tuple[Parsed, AIMessage]],
         parse: Callable[[str], Parsed],
+        schema_tokens: int = 0,
     ) -> Parsed:
         system, user = prompt.render(**fields)
         key = reply_key(self.config.model, prompt.key, system, user)
@@ -142,7 +150,7 @@ class LlmSession:
             else:
                 usage.cache_hits += 1
                 return value
-        prompt_tokens = estimated_tokens(system + user)
+        prompt_tokens = estimated_tokens(system + user) + schema_tokens
         if prompt_tokens > self.config.max_prompt_tokens:
             raise LlmUnavailable(
                 f"the prompt (~{prompt_tokens} tokens) is over the cap of {self.config.max_prompt_tokens}"
@@ -191,6 +199,25 @@ class LlmSession:
     def _redacted(self, text: str) -> str:
         secret = self.config.api_key.get_secret_value()
         return text.replace(secret, "***") if secret else text
+
+
+def _response_schema(schema: type[BaseModel]) -> dict[str, Any]:
+    """The JSON schema a structured call sends, without pydantic's generated titles."""
+    return _without_titles(schema.model_json_schema())
+
+
+def _schema_tokens(schema: type[BaseModel]) -> int:
+    # The response schema travels with the messages, so it counts against the cap too.
+    return estimated_tokens(json.dumps(_response_schema(schema), separators=(",", ":")))
+
+
+def _without_titles(schema: Any) -> Any:
+    """The schema without its string titles: they repeat the names, and cost tokens."""
+    if isinstance(schema, dict):
+        return {k: _without_titles(v) for k, v in schema.items() if not (k == "title" and isinstance(v, str))}
+    if isinstance(schema, list):
+        return [_without_titles(v) for v in schema]
+    return schema
 
 
 def _text(message: BaseMessage) -> str:

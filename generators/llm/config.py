@@ -28,5 +28,7 @@ class LlmConfig(BaseModel):
     token_budget: int = 60000
     cache_dir: Path
     cache_mode: CacheMode = "write"
+    # A database shared by the service's workers, where replies are recorded too; None: the files alone.
+    cache_database_url: str | None = None
     # First pause before retrying an unusable reply (malformed, schema-invalid, refused); doubles each time.
     retry_backoff_s: float = 0.5

@@ -99,3 +99,62 @@ REPAIR = Prompt(
         "Spec excerpt (the operations it calls and their schemas):\n{excerpt}\n"
     ),
 )
+
+UI_CLAIM = Prompt(
+    name="ui_claim",
+    version=1,
+    system=(
+        "You turn one requirement on a web page into beats: the actions a user takes and the "
+        "expectations to check afterwards, in the order they happen, each beat one object of the schema "
+        "(its kind names it). Name controls and texts exactly as the page's accessibility snapshot and "
+        "reconnaissance's observations show them. Set expressible to false, with the reason, when beats "
+        "cannot say the requirement (focus, timing, layout, colours, anything the schema has no kind "
+        "for); never answer a weaker test instead."
+    ),
+    user=(
+        "Requirement {requirement_id}: {requirement}\n"
+        "The offline reader left it uncovered because: {reason}\n\n"
+        "The page {path}, its accessibility snapshot:\n{snapshot}\n\n"
+        "What reconnaissance did on it, and what changed:\n{interactions}\n"
+    ),
+)
+
+UI_CODE = Prompt(
+    name="ui_code",
+    version=1,
+    system=(
+        "You write one pytest test function for a web page, with Playwright's sync API, checking exactly "
+        "one requirement. Answer with a single ```python block and nothing else: the imports it needs, "
+        "then the function. Fixtures: `page` (a fresh playwright Page) and `base_url` (the site, without "
+        'a trailing slash: open the page with page.goto(f"{base_url}<path>")). Find elements by role '
+        "and name, label or text, as the accessibility snapshot shows them; every check is a web-first "
+        "expect(...) assertion. Decorate it with @allure.title(...). Touch only the page under test: no "
+        "other hosts, processes, files, environment variables or fixed waits."
+    ),
+    user=(
+        "Requirement {requirement_id}: {requirement}\n"
+        "Name the function {function_name}; the page's path is {path}.\n\n"
+        "Its accessibility snapshot:\n{snapshot}\n\n"
+        "What reconnaissance did on it, and what changed:\n{interactions}\n"
+    ),
+)
+
+UI_REPAIR = Prompt(
+    name="ui_repair",
+    version=1,
+    system=(
+        "You repair one broken Playwright test of a web page: it fails because the test is wrong (a "
+        "locator that finds nothing, or more than one element; a step missing or out of order), not "
+        "because the page is. Answer with a single ```python block and nothing else: the imports it "
+        "needs, then the function, under the same name. Keep every expect(...) and assert as it is, the "
+        "texts it looks for included: fix how the test finds elements and gets there, never what it "
+        "checks. Find the elements in the accessibility snapshot taken when it failed. Touch only the "
+        "page under test: no other hosts, processes, files, environment variables or fixed waits."
+    ),
+    user=(
+        "The test:\n```python\n{code}\n```\n\n"
+        "What running it said:\n{error}\n\n"
+        "The page's accessibility snapshot when it failed:\n{snapshot}\n\n"
+        "Earlier attempts that did not work either:\n{attempts}\n"
+    ),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 # The Allure label that marks a test as LLM-made, in the stored code and in the report.
@@ -58,24 +58,57 @@ def marked_as_llm_made(code: str, requirement_ids: Sequence[str] = ()) -> str:
     return "\n".join([*labels, code.lstrip("\n")])
 
 
-def checks(code: str) -> Counter[str]:
-    """The test's checks: each `assert` condition and each `expect_*` helper call, as normalized source."""
+def checks(code: str, quoted: Collection[str] = ()) -> Counter[str]:
+    """The test's checks, as normalized source: each `assert` condition, each `expect_*` helper call and
+    each `expect(locator).matcher(...)`.
+
+    A check on a locator variable counts by the variable's name, so a repair may fix how the element is
+    found; it also names the `quoted` texts (a requirement's) its locator looks for, which must stay.
+    """
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return Counter()
+    declared = {
+        node.targets[0].id: node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+    }
     found: Counter[str] = Counter()
     for node in ast.walk(tree):
         if isinstance(node, ast.Assert):
             found[ast.unparse(node.test)] += 1
-        elif isinstance(node, ast.Call) and _called_name(node.func).startswith("expect"):
+        elif isinstance(node, ast.Call) and _called_name(node.func).startswith("expect_"):
             found[ast.unparse(node)] += 1
+        elif isinstance(node, ast.Call) and (subject := _expected_subject(node)) is not None:
+            named = sorted(t for t in quoted if any(t in s for s in _literals(subject, declared, set())))
+            found[ast.unparse(node) + "".join(f" [names {t!r}]" for t in named)] += 1
     return found
 
 
-def dropped_checks(before: str, after: str) -> list[str]:
+def dropped_checks(before: str, after: str, quoted: Collection[str] = ()) -> list[str]:
     """Checks of `before` that `after` no longer makes word for word: a repair must keep every one."""
-    return sorted((checks(before) - checks(after)).elements())
+    return sorted((checks(before, quoted) - checks(after, quoted)).elements())
+
+
+def _expected_subject(call: ast.Call) -> ast.expr | None:
+    """The locator of a Playwright `expect(subject).matcher(...)` call, or None for any other call."""
+    inner = call.func.value if isinstance(call.func, ast.Attribute) else None
+    if isinstance(inner, ast.Call) and _called_name(inner.func) == "expect" and inner.args:
+        return inner.args[0]
+    return None
+
+
+def _literals(node: ast.expr, declared: dict[str, ast.expr], seen: set[str]) -> list[str]:
+    """The string constants in an expression, through the variables it uses (declared in the test)."""
+    texts: list[str] = []
+    for part in ast.walk(node):
+        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+            texts.append(part.value)
+        elif isinstance(part, ast.Name) and part.id in declared and part.id not in seen:
+            seen.add(part.id)
+            texts += _literals(declared[part.id], declared, seen)
+    return texts
 
 
 def _is_docstring(node: ast.stmt) -> bool:

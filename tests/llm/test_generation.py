@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -228,3 +229,15 @@ def test_a_damaged_recording_is_asked_again(
     script_increasing_ids(chat)
     generator, suite = generate(llm_config, tasks_api, number_requirements([INCREASING_IDS]))
     assert suite.coverage[0].covered and generator.session.report.usage["generation"].calls == 2
+
+
+def test_a_429_waits_as_long_as_its_retry_after_says(
+    llm_config: LlmConfig, chat: ScriptedChat, tasks_api: ApiModel
+) -> None:
+    chat.script("OperationChoice", Scripted(status=429, headers={"Retry-After": "2"}))
+    script_increasing_ids(chat)
+    started = time.monotonic()
+    generator, suite = generate(llm_config, tasks_api, number_requirements([INCREASING_IDS]))
+    assert time.monotonic() - started >= 2.0
+    assert suite.coverage[0].covered and generator.session.report.fallbacks == []
+    assert len(chat.calls("OperationChoice")) == 2
