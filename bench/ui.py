@@ -52,7 +52,8 @@ T = TypeVar("T")
 
 
 class ValidationFigures(BaseModel):
-    """validate_suite(confirm_passes=True) on the generated suite, as the validation node runs it."""
+    """validate_suite(confirm_passes=True, split_modules=True) on the generated suite, as the validation node
+    runs it."""
 
     wall_s: float
     cpu_s: float
@@ -250,6 +251,7 @@ async def _validate(setup: _Setup, suite_dir: Path, suite: GeneratedSuite) -> Va
                 suite.tests,
                 confirm_reruns=options.confirm_reruns,
                 confirm_passes=True,
+                split_modules=True,
                 workers=options.validation_workers,
                 timeout_s=options.test_timeout_s,
                 env=setup.suite_env(),
@@ -322,6 +324,7 @@ async def _profile(setup: _Setup, requirements: list[str], root: Path) -> Profil
     options = setup.options
     kwargs: dict[str, Any] = {
         "workers": options.validation_workers,
+        "split_modules": True,
         "timeout_s": options.test_timeout_s,
         "env": setup.suite_env(),
     }
@@ -337,7 +340,7 @@ async def _profile(setup: _Setup, requirements: list[str], root: Path) -> Profil
         pytest_chromium_s=page_s,
         one_pass_s=one_pass_s,
         confirmed_s=confirmed_s,
-        processes_per_pass=min(options.validation_workers, len({t.module for t in suite.tests})),
+        processes_per_pass=min(options.validation_workers, len(suite.tests)),
         tests=len(suite.tests),
     )
 

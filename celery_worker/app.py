@@ -22,6 +22,14 @@ GENERATE_UI_TASK = "celery_worker.tasks.generate_test_cases_task"
 GENERATE_API_TASK = "celery_worker.tasks.generate_api_tests_task"
 RESUME_REVIEW_TASK = "celery_worker.tasks.resume_review_task"
 TASK_FOR_KIND = {"ui": GENERATE_UI_TASK, "api": GENERATE_API_TASK}
+GITHUB_EXPORT_TASK = "celery_worker.tasks.github_integration_task"
+GITLAB_EXPORT_TASK = "celery_worker.tasks.gitlab_integration_task"
+EXPORT_TASK_FOR_PROVIDER = {"github": GITHUB_EXPORT_TASK, "gitlab": GITLAB_EXPORT_TASK}
+
+
+def export_kwargs_repr(request_id: str, export_id: str) -> str:
+    """How an export task's arguments show in logs, events and Flower: without the token they may carry."""
+    return repr({"request_id": request_id, "export_id": export_id, "token": "***"})
 
 HARD_TIME_LIMIT_S = 3600
 
@@ -48,6 +56,9 @@ def celery_config(settings: Settings, *, results: bool = True) -> dict[str, Any]
         # Ack after the run, and requeue when the pool process dies: a crash never loses a request.
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
+        # A run goes on through a broker outage (its state is in PostgreSQL, its Redis commands retry);
+        # a copy handed out again meanwhile waits on the run's claim (celery_worker.leases).
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "broker_transport_options": {
             # Kombu requeues a task unacknowledged this long even when no lease says otherwise; it must
             # exceed the hard limit or a healthy long run is delivered twice.

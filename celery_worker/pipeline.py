@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -17,7 +17,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
 from celery_worker.events import EventLog
-from celery_worker.leases import claim_run, release_run
+from celery_worker.leases import RunHeartbeat, claim_run, release_run
 from celery_worker.target_watch import run_watching
 from graph.builder import build_graph
 from graph.checkpointing import open_checkpointer
@@ -35,13 +35,13 @@ from vocabulary.artefacts import RequestKind
 
 @dataclass(frozen=True, kw_only=True)
 class Delivery:
-    """Which worker runs this delivery of a task (`tag`: the broker's delivery tag), and whether the broker
-    delivered it before."""
+    """Which worker runs this delivery of a task, whether the broker delivered it before, and the id of
+    this execution of it (a copy handed out again carries the same delivery tag, never the same id)."""
 
     worker: str
     run_id: str
-    tag: str
     redelivered: bool = False
+    execution: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 def load_request(settings: Settings, request_id: str) -> Request:
@@ -122,9 +122,11 @@ async def process(
     kind: RequestKind | None,
     delivery: Delivery,
     answer: dict[str, Any] | None = None,
+    interrupt_id: str | None = None,
 ) -> dict[str, str]:
-    """Start, continue or (with `answer`) resume the request's graph; returns how the run ended, or "busy"
-    while another live delivery runs the request (this one then does nothing).
+    """Start, continue or (with `answer`, to the interrupt `interrupt_id` when given) resume the request's
+    graph; returns how the run ended, or "busy" while another execution runs the request (this one then
+    does nothing: its task tries again later). While it runs, its heartbeat keeps copies away.
 
     `kind`, when given, must be the stored request's: a UI task never runs an API request.
     """
@@ -132,26 +134,28 @@ async def process(
         if not await claim_run(
             events.redis,
             request_id,
-            tag=delivery.tag,
+            execution=delivery.execution,
             worker=delivery.worker,
             lease_s=settings.worker_lease_s,
             ttl_s=settings.broker_visibility_timeout_s,
         ):
-            # The task was queued twice and a live delivery runs it: that one tells everything.
+            # Another execution runs it (the task queued twice, or handed out again): that one tells all.
             return {"request_id": request_id, "status": "busy"}
         try:
-            # Read under the claim: a delivery that held it before has stored all it did.
-            request = load_request(settings, request_id)
-            if kind is not None and request.kind != kind:
-                raise InputError(f"request {request_id} is a {request.kind} request, not {kind}")
-            if request.status in (RequestStatus.COMPLETED, RequestStatus.FAILED):
-                # A repeated delivery of a finished run (its worker died before acking, or it was queued
-                # twice): only make sure listeners were told (an end already told is not told again).
-                await events.end(request.status.value)
-                return {"request_id": request_id, "status": request.status.value}
-            outcome = await _run(settings, request, saver, events, delivery, answer)
+            with RunHeartbeat(settings.redis_url, request_id, execution=delivery.execution,
+                              worker=delivery.worker, lease_s=settings.worker_lease_s):
+                # Read under the claim: a delivery that held it before has stored all it did.
+                request = load_request(settings, request_id)
+                if kind is not None and request.kind != kind:
+                    raise InputError(f"request {request_id} is a {request.kind} request, not {kind}")
+                if request.status in (RequestStatus.COMPLETED, RequestStatus.FAILED):
+                    # A repeated delivery of a finished run (its worker died before acking, or it was queued
+                    # twice): only make sure listeners were told (an end already told is not told again).
+                    await events.end(request.status.value)
+                    return {"request_id": request_id, "status": request.status.value}
+                outcome = await _run(settings, request, saver, events, delivery, answer, interrupt_id)
         finally:
-            await release_run(events.redis, request_id, tag=delivery.tag)
+            await release_run(events.redis, request_id, execution=delivery.execution)
         return {"request_id": request_id, "status": outcome.status}
 
 
@@ -162,6 +166,7 @@ async def _run(
     events: EventLog,
     delivery: Delivery,
     answer: dict[str, Any] | None,
+    interrupt_id: str | None,
 ) -> RunOutcome:
     """The claimed run: from its last checkpoint, each step's events told once however often replayed."""
     request_id = str(request.request_id)
@@ -172,8 +177,11 @@ async def _run(
     )
     checkpoint = await saver.aget_tuple(config)
     start = None if checkpoint else start_state(request)
-    # An answer an earlier delivery already applied must not be given to a later interrupt.
-    resume = answer if answer is not None and (await graph.aget_state(config)).interrupts else None
+    # An answer an earlier delivery already applied must not be given to a later interrupt: a review
+    # conversation stops at a new one after each change.
+    waiting = [i.id for i in (await graph.aget_state(config)).interrupts]
+    answers_one = bool(waiting) and (interrupt_id is None or interrupt_id in waiting)
+    resume = answer if answer is not None and answers_one else None
     node_events = StepEvents(events, checkpoint.metadata.get("step", 0) if checkpoint else 0)
     await events.status("processing", step=node_events.step, worker=delivery.worker)
     context = stored_context(settings, request)

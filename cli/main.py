@@ -26,6 +26,7 @@ try:  # Typer runs on its own copy of Click since 0.25, and on the click package
 except ImportError:
     from click import exceptions as click_errors
 
+from cli.export import export_command
 from cli.keys import keys_app
 from generators.llm.config import CacheMode
 from graph.settings import Settings
@@ -100,6 +101,7 @@ app = typer.Typer(
 generate_app = typer.Typer(help="Generate a test suite.", no_args_is_help=True)
 app.add_typer(generate_app, name="generate")
 app.add_typer(keys_app, name="keys")
+app.command("export")(export_command)
 
 
 def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
@@ -207,16 +209,51 @@ async def execute(
             )
 
 
-def _review_in_terminal(
-    settings: Settings, request_id: str, context: Context, outcome: RunOutcome
+def _next_message() -> str | None:
+    """The reviewer's next line on stdin (a terminal or a pipe); None at the end of input."""
+    if sys.stdin.isatty():
+        try:
+            return console.input("[bold]review>[/] ")
+        except EOFError:
+            return None
+    line = sys.stdin.readline()
+    if not line:
+        return None
+    console.print(f"[bold]review>[/] {escape(line.rstrip())}", highlight=False)
+    return line.rstrip("\n")
+
+
+def _converse(
+    settings: Settings, request_id: str, context: Context, outcome: RunOutcome, messages: Sequence[str] = ()
 ) -> RunOutcome:
-    """Ask the reviewer in the terminal, then continue the run with the answer."""
+    """Hold the review conversation: each message answered and stored, and the run resumed whenever one
+    changes or decides the suite, until the reviewer approves or rejects or the input ends."""
     from cli.report import print_result
+    from conversation.replies import CAPABILITIES
+    from conversation.turn import take_turn
+    from generators.llm.client import LlmSession
+    from storage.review_messages import add_exchange
 
     print_result(console, outcome, request_id)
-    approved = typer.confirm("Store this suite?", default=True)
-    comment = "" if approved else typer.prompt("Why not?", default="", show_default=False)
-    return _run(execute(settings, request_id, context, resume={"approved": approved, "comment": comment}))
+    if not messages:
+        console.print(CAPABILITIES, highlight=False)
+    given = iter(messages)
+    llm = LlmSession(context.llm) if context.llm else None
+    while outcome.status == "waiting_for_review" and outcome.review_payload:
+        message = next(given, None) if messages else _next_message()
+        if message is None:
+            break
+        turn = take_turn(message, outcome.review_payload, llm)
+        with session_scope(settings.sqlalchemy_url) as session:
+            action = turn.intent.model_dump(mode="json")
+            add_exchange(session, uuid.UUID(request_id), message, turn.reply, action)
+        console.print(escape(turn.reply), highlight=False)
+        if turn.response is not None:
+            resume = turn.response.model_dump(mode="json")
+            outcome = _run(execute(settings, request_id, context, resume=resume, quiet=True))
+            if turn.intent.kind == "add_requirement" and outcome.status == "waiting_for_review":
+                print_result(console, outcome, request_id)
+    return outcome
 
 
 def _finish(
@@ -227,11 +264,16 @@ def _finish(
     review: bool,
     started: float,
     fail_under: float | None = None,
+    messages: Sequence[str] = (),
 ) -> None:
+    """Converse when the run waits for review and `review` says to (from `messages`, else stdin), then print
+    the result, or say how to continue."""
     from cli.report import print_result, print_summary
 
-    if outcome.status == "waiting_for_review" and review and sys.stdin.isatty():
-        outcome = _review_in_terminal(settings, request_id, context, outcome)
+    if outcome.status == "waiting_for_review" and review:
+        outcome = _converse(settings, request_id, context, outcome, messages)
+    elif outcome.status == "waiting_for_review":
+        print_result(console, outcome, request_id)
     if outcome.status == "completed":
         with session_scope(settings.sqlalchemy_url) as session:
             request = get_request(session, uuid.UUID(request_id))
@@ -239,10 +281,8 @@ def _finish(
         print_summary(console, summary, time.perf_counter() - started)
         _check_coverage(summary, fail_under)
         return
-    print_result(console, outcome, request_id)
-    if outcome.status == "waiting_for_review":
-        console.print(f"Waiting for review. Answer with: testops review {request_id} --approve")
-        raise typer.Exit(EXIT_WAITING)
+    console.print(f"Waiting for review. Continue the conversation with: testops review {request_id}")
+    raise typer.Exit(EXIT_WAITING)
 
 
 def _generate(
@@ -386,11 +426,15 @@ def generate_ui(
     quiet: QuietOption = False,
     recon_timeout: ReconTimeoutOption = 10.0,
     fail_under: FailUnderOption = None,
+    safe: Annotated[
+        bool,
+        typer.Option("--safe", help="A site you do not own: nothing named for removing data is clicked."),
+    ] = False,
 ) -> None:
     """Explore a page in Chromium and write a validated pytest + Playwright suite for its requirements."""
     _check_http_url("the page", url)
     requirements = _requirements(requirement or [], requirements_file or [], fail_under)
-    options = _options(out, review, max_attempts, workers, recon_timeout)
+    options = _options(out, review, max_attempts, workers, recon_timeout).model_copy(update={"safe": safe})
     _generate("ui", url, "", requirements, options, quiet, fail_under)
 
 
@@ -428,22 +472,38 @@ def resume(
 def review_command(
     request_id: Annotated[str, typer.Argument(help="A run waiting for review.")],
     approve: Annotated[
-        bool | None, typer.Option("--approve/--reject", help="Store the suite, or not (one is required).")
+        bool | None,
+        typer.Option("--approve/--reject", help="Decide at once; without either, messages come from stdin."),
     ] = None,
-    comment: Annotated[str, typer.Option(help="What the reviewer says.")] = "",
+    comment: Annotated[str, typer.Option(help="What the reviewer says with --approve or --reject.")] = "",
     fail_under: FailUnderOption = None,
 ) -> None:
-    """Answer the review of a run that stopped for it, and let it finish."""
+    """Continue the review conversation of a run that stopped for it (messages from stdin, one a line)."""
+    from graph.runner import RunOutcome
+
     settings = Settings()
     migrate(settings.sqlalchemy_url)
-    if approve is None:  # storing a suite nobody approved is not a safe default
-        _fail("say --approve to store the suite or --reject to drop it")
     context, _, status = _stored_context(settings, request_id)
-    if status in (RequestStatus.COMPLETED, RequestStatus.FAILED):
+    payload = None if status in (RequestStatus.COMPLETED, RequestStatus.FAILED) else _run(
+        _waiting_payload(settings, request_id)
+    )
+    if payload is None:
         _fail(f"request {request_id} is {status.value}: it is not waiting for review")
-    started = time.perf_counter()
-    outcome = _run(execute(settings, request_id, context, resume={"approved": approve, "comment": comment}))
-    _finish(settings, request_id, context, outcome, False, started, fail_under)
+    decision = "approve" if approve else "reject"
+    decided = [] if approve is None else [f"{decision}: {comment}" if comment else decision]
+    outcome = RunOutcome(status="waiting_for_review", review_payload=payload)
+    _finish(settings, request_id, context, outcome, True, time.perf_counter(), fail_under, decided)
+
+
+async def _waiting_payload(settings: Settings, request_id: str) -> dict[str, Any] | None:
+    """The review interrupt the request's graph waits at, or None."""
+    from graph.builder import build_graph
+    from graph.checkpointing import open_checkpointer
+
+    async with open_checkpointer(settings) as saver:
+        graph = build_graph(checkpointer=saver)
+        snapshot = await graph.aget_state({"configurable": {"thread_id": request_id}})
+    return snapshot.interrupts[0].value if snapshot.interrupts else None
 
 
 @app.command("list")

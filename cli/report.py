@@ -10,6 +10,7 @@ from rich.table import Table
 
 from graph.runner import RunOutcome
 from storage.models import Request, TestCase
+from vocabulary.review import ReviewRequest, SuiteUnderReview
 
 
 def _figures(summary: dict) -> Table:
@@ -135,13 +136,23 @@ def print_summary(console: Console, result: dict, wall_time_s: float | None = No
 
 
 def print_result(console: Console, outcome: RunOutcome, request_id: str) -> None:
-    """What a run paused for review has produced so far."""
+    """What a run paused for review has produced so far: its figures, then the tests under review."""
     if outcome.review_payload:
-        payload = outcome.review_payload
-        print_summary(
-            console,
-            {**payload["summary"], "findings": payload["findings"], "requirements": payload["coverage"]},
-        )
+        suite = ReviewRequest.model_validate(outcome.review_payload).suite()
+        findings = [{"title": f.title, "test_id": f.test_id, "message": f.evidence} for f in suite.findings]
+        requirements = [c.model_dump() for c in suite.coverage]
+        figures = suite.summary.model_dump()
+        print_summary(console, {**figures, "findings": findings, "requirements": requirements})
+        console.print(_under_review(suite))
+
+
+def _under_review(suite: SuiteUnderReview) -> Table:
+    table = Table(title="Under review: name tests by number or name")
+    for column in ("#", "test", "verdict", "requirement"):
+        table.add_column(column, overflow="fold")
+    for test in suite.tests:
+        table.add_row(str(test.number), escape(test.name), test.verdict, escape(test.requirement))
+    return table
 
 
 def print_requests(console: Console, requests: Sequence[Request]) -> None:

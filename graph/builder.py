@@ -1,7 +1,9 @@
 """The pipeline as a LangGraph state machine. Reads like the diagram:
 
 reconnaissance → generation → validation ─┬─ (BROKEN tests, attempts left) → generation
-                                          └─ optimization → review → persistence
+                                          └─ optimization → review ─┬─ (approved or rejected) → persistence
+                                                                    ├─ (requirement added) → generation
+                                                                    └─ (anything else) → review, again
 """
 
 from __future__ import annotations
@@ -32,6 +34,16 @@ def route_after_validation(state: State, runtime: Runtime[Context]) -> Literal["
     return "generation" if broken and state.attempts <= runtime.context.max_attempts else "optimization"
 
 
+def route_after_review(
+    state: State, runtime: Runtime[Context]
+) -> Literal["persistence", "generation", "review"]:
+    """Store once the reviewer decided (or nobody reviews); write tests for an added requirement; else wait
+    for the reviewer again."""
+    if not runtime.context.review or state.review is not None:
+        return "persistence"
+    return "generation" if state.new_requirements else "review"
+
+
 def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStateGraph:
     """The one factory. Callers pass their checkpointer; LangGraph Studio loads it without one."""
     builder = StateGraph(State, input_schema=InputState, output_schema=OutputState, context_schema=Context)
@@ -47,6 +59,6 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> CompiledStat
     builder.add_edge("generation", "validation")
     builder.add_conditional_edges("validation", route_after_validation, ["generation", "optimization"])
     builder.add_edge("optimization", "review")
-    builder.add_edge("review", "persistence")
+    builder.add_conditional_edges("review", route_after_review, ["persistence", "generation", "review"])
     builder.add_edge("persistence", END)
     return builder.compile(checkpointer=checkpointer, name="testops-pipeline")

@@ -16,9 +16,9 @@ from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel
 
 from graph.settings import Settings
-from vocabulary import api_model, artefacts, page_model
+from vocabulary import api_model, artefacts, page_model, review
 
-_ARTEFACT_MODULES: tuple[ModuleType, ...] = (artefacts, api_model, page_model)
+_ARTEFACT_MODULES: tuple[ModuleType, ...] = (artefacts, api_model, page_model, review)
 
 
 def checkpoint_serializer() -> JsonPlusSerializer:

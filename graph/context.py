@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from generators.llm.config import CacheMode, LlmConfig
 from graph.settings import Settings
@@ -36,6 +37,9 @@ class RunOptions(BaseModel):
 class Context:
     """What one run may do and where it writes; built from Settings and RunOptions by the caller."""
 
+    # Its JSON schema is the context form LangGraph Studio shows; the process's browser is left out of it.
+    __pydantic_config__ = ConfigDict(arbitrary_types_allowed=True)
+
     database_url: str
     workspace_dir: str
     out_dir: str | None = None
@@ -58,7 +62,7 @@ class Context:
     llm: LlmConfig | None = None
     llm_cache: CacheMode = "write"
     # The process's browser, reused across pages and requests; None opens one for the run.
-    browser: BrowserSession | None = None
+    browser: SkipJsonSchema[BrowserSession | None] = None
     # Resource limits of the sandbox each generated suite runs in.
     sandbox_limits: Limits = DEFAULT_LIMITS
     # Which hosts reconnaissance may reach: the embedded default allows loopback, service mode does not.
@@ -100,4 +104,6 @@ def _llm_config(settings: Settings, cache_mode: CacheMode) -> LlmConfig | None:
         token_budget=settings.llm_token_budget,
         cache_dir=settings.llm_cache_dir,
         cache_mode=cache_mode,
+        # A database of its own (service mode) is shared by workers on other hosts: replies go there too.
+        cache_database_url=settings.database_url or None,
     )

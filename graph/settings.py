@@ -73,6 +73,21 @@ class Settings(BaseSettings):
     llm_max_prompt_tokens: int = Field(default=6000, gt=0)
     llm_token_budget: int = Field(default=60000, gt=0)
 
+    # Exports: the REST API roots of GitHub (GitHub Enterprise: https://HOST/api/v3) and of GitLab (a
+    # self-hosted instance's URL; the API is under /api/v4), and the tokens used when an export gives none.
+    # SecretStr, so that a token never shows in a repr, a log line, an event or an error.
+    github_api_url: str = "https://api.github.com"
+    gitlab_url: str = "https://gitlab.com"
+    github_token: SecretStr = Field(
+        default=SecretStr(""), validation_alias=AliasChoices("GITHUB_TOKEN", "TESTOPS_GITHUB_TOKEN")
+    )
+    gitlab_token: SecretStr = Field(
+        default=SecretStr(""), validation_alias=AliasChoices("GITLAB_TOKEN", "TESTOPS_GITLAB_TOKEN")
+    )
+    # Seconds an export waits, in all, for a provider's rate limit to lift before it gives up with the time
+    # to retry at; 5xx answers and lost connections are retried with backoff within the same bound.
+    export_max_wait_s: float = Field(default=60.0, ge=0)
+
     chromium_path: str = "/usr/bin/chromium"
     # Per-process limits of the sandbox generated suites run in (a browser needs a few hundred threads).
     sandbox_memory_bytes: int = Field(default=4 << 30, gt=0)

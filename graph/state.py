@@ -20,6 +20,7 @@ from vocabulary.artefacts import (
     ValidationResult,
 )
 from vocabulary.page_model import PageModel
+from vocabulary.review import DroppedTest
 
 
 class _Identified(Protocol):
@@ -77,6 +78,11 @@ class State(InputState):
     spec_coverage: SpecCoverage = field(default_factory=SpecCoverage)
     duplicates: list[DuplicateRemoval] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    # Tests the reviewer dropped during the conversation, with why; the stored suite leaves them out.
+    review_drops: Annotated[list[DroppedTest], operator.add] = field(default_factory=list)
+    # Ids of requirements the reviewer added that generation has not written tests for yet.
+    new_requirements: list[str] = field(default_factory=list)
+    # The reviewer's final word: set only when they approve or reject.
     review: ReviewDecision | None = None
     summary: ResultSummary = field(default_factory=ResultSummary)
     # The LLM's calls, cost and fallbacks so far; None while no endpoint is configured.

@@ -47,6 +47,7 @@ async def _explore(state: State, context: Context, policy: TargetPolicy) -> Page
         "settle_timeout_ms": int(context.recon_timeout_s * 1000),
         "screenshot_dir": Path(context.workspace_dir) / state.request_id,
         "credentials": Credentials(known.user, known.password) if known.user else None,
+        "safe": context.safe,  # a target the user does not own: nothing that removes data is tried
     }
     if context.browser is not None and context.browser.policy == policy:
         return await reconnoitre_page(context.browser, state.target, **options)

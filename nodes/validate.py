@@ -39,9 +39,12 @@ async def validation(state: State, runtime: Runtime[Context]) -> dict:
             to_run,
             confirm_reruns=context.confirm_reruns,
             confirm_passes=state.kind == "ui",
+            # a page's tests share only the browser each process launches: one module uses every worker
+            split_modules=state.kind == "ui",
             workers=context.validation_workers,
             timeout_s=context.test_timeout_s,
             limits=context.sandbox_limits,
+            policy=context.target_policy,  # the suite's own requests are judged as recon's were
             env={
                 "TESTOPS_BASE_URL": state.base_url,
                 "TESTOPS_REQUEST_TIMEOUT": str(context.request_timeout_s),

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -16,6 +16,7 @@ from server.errors import AuthenticationError, NotFoundError
 from server.keys import Caller, EnvKeyring, key_digest
 from server.rate_limit import KeyRateLimit
 from server.service import Service
+from server.stream_tokens import redeem_stream_token
 from storage.models import Request as StoredRequest
 from storage.repository import find_api_key, get_request
 
@@ -84,10 +85,10 @@ async def require_api_key(request: Request, caller: Annotated[Caller, Depends(au
 ApiKeyDep = Annotated[Caller, Depends(require_api_key)]
 
 
-def get_stored_request(
-    request_id: Annotated[uuid.UUID, Path(description="The id returned when the request was made.")],
-    service: ServiceDep, caller: ApiKeyDep,
-) -> StoredRequest:
+RequestIdPath = Annotated[uuid.UUID, Path(description="The id returned when the request was made.")]
+
+
+def _owned_request(service: Service, request_id: uuid.UUID, caller: Caller) -> StoredRequest:
     """The request named in the path (its own short session: an event stream holds no connection); 404 when
     there is none or another key made it, alike, so ids tell nothing about other keys' requests."""
     with service.sessions() as session:
@@ -97,4 +98,38 @@ def get_stored_request(
     return request
 
 
+def get_stored_request(request_id: RequestIdPath, service: ServiceDep, caller: ApiKeyDep) -> StoredRequest:
+    return _owned_request(service, request_id, caller)
+
+
 RequestDep = Annotated[StoredRequest, Depends(get_stored_request)]
+
+
+async def authenticate_stream(
+    request: Request, service: ServiceDep, request_id: RequestIdPath,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    stream_token: Annotated[str | None, Query(
+        min_length=1, max_length=128,
+        description="Instead of the header, for a browser's EventSource: a token from POST "
+                    "/requests/{id}/stream-token.")] = None,
+) -> Caller:
+    """The caller of an event stream: the key in the header, or a live stream token issued for this request;
+    counted against the key's rate limit."""
+    if credentials is not None or stream_token is None:
+        caller = await authenticate(request, service, credentials)
+    else:
+        token_holder = await redeem_stream_token(service.redis, stream_token, request_id)
+        if token_holder is None:
+            raise AuthenticationError("invalid or expired stream token: ask POST "
+                                      f"/api/v1/requests/{request_id}/stream-token for a new one")
+        caller = token_holder
+    return await require_api_key(request, caller)
+
+
+def get_streamed_request(
+    request_id: RequestIdPath, service: ServiceDep, caller: Annotated[Caller, Depends(authenticate_stream)],
+) -> StoredRequest:
+    return _owned_request(service, request_id, caller)
+
+
+StreamedRequestDep = Annotated[StoredRequest, Depends(get_streamed_request)]

@@ -16,7 +16,8 @@ from server.errors import install_error_handlers
 from server.keys import EnvKeyring
 from server.logs import logging_config
 from server.rate_limit import KeyRateLimit, parse_rate
-from server.routers import events, health, requests, review, tests
+from server.routers import events, exports, health, highlight, requests, review, tests
+from server.routers.page import install_review_page
 from server.routers.requests import REPLAYED_HEADER
 from server.service import Service, open_service
 from storage.repository import list_api_keys
@@ -78,8 +79,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=[REPLAYED_HEADER],
         )
     app.include_router(health.router)
-    for router in (requests.router, tests.router, events.router, review.router):
+    for router in (requests.router, tests.router, events.router, review.router, exports.router):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(highlight.router, prefix=API_PREFIX)
+    install_review_page(app)
     return app
 
 

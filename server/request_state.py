@@ -1,10 +1,13 @@
-"""A request as clients see it: the stored row, plus whether its graph is waiting for review."""
+"""A request as clients see it: the stored row, whether its graph is waiting for review, and its exports."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from server.schemas import RequestPublic
+from starlette.concurrency import run_in_threadpool
+
+from server.export_submission import exports_of
+from server.schemas import ExportPublic, RequestPublic
 from server.service import Service, thread_config
 from storage.models import Request, RequestStatus
 
@@ -23,6 +26,7 @@ async def pending_review(service: Service, request: Request) -> tuple[str, dict[
 async def describe(service: Service, request: Request) -> RequestPublic:
     """The public view; "waiting_for_review" is read from the graph (the row says "processing")."""
     waiting = await pending_review(service, request)
+    exports = await run_in_threadpool(exports_of, service, request.request_id)
     return RequestPublic(
         request_id=request.request_id,
         kind=request.kind,  # type: ignore[arg-type]
@@ -37,4 +41,5 @@ async def describe(service: Service, request: Request) -> RequestPublic:
         error=request.error_message,
         summary=request.result_summary,
         review=waiting[1] if waiting else None,
+        exports=[ExportPublic.model_validate(export) for export in exports],
     )

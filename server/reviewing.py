@@ -1,65 +1,98 @@
-"""A reviewer's chat message becomes the answer to the review interrupt, applied once, by a worker."""
+"""The review conversation over HTTP: a reviewer's message is read against the waiting interrupt, answered,
+stored with the reply, and, when it changes or decides the suite, handed to a worker to resume the graph."""
 
 from __future__ import annotations
 
-import re
+import uuid
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
 from celery_worker.app import RESUME_REVIEW_TASK
 from celery_worker.events import EventLog
-from server.errors import ConflictError, InvalidRequestError, UnavailableError
+from conversation.turn import take_turn
+from generators.llm.client import LlmSession
+from graph.context import Context, RunOptions
+from server.errors import ConflictError, UnavailableError
 from server.request_state import pending_review
-from server.schemas import ReviewAccepted, ReviewCreate, ReviewDecisionPublic
+from server.schemas import ConversationPublic, MessageCreate, MessageExchange, MessagePublic
 from server.service import Service
 from storage.models import Request
-from vocabulary.artefacts import ReviewDecision
+from storage.review_messages import add_exchange, list_messages
 
-_APPROVE = {"approve", "approved", "accept", "accepted", "yes", "ok", "okay", "lgtm", "ship"}
-_REJECT = {"reject", "rejected", "decline", "declined", "no"}
 # How long a received answer blocks a second one to the same interrupt.
 _CLAIM_TTL_S = 3600
 
 
-def intent(message: str) -> bool | None:
-    """True or False when the message starts with an approval or a rejection word, else None."""
-    match = re.match(r"\W*([a-z]+)", message.lower())
-    word = match.group(1) if match else ""
-    return True if word in _APPROVE else False if word in _REJECT else None
+def _claim_key(request_id: str, interrupt_id: str) -> str:
+    return f"request:{request_id}:review:{interrupt_id}"
 
 
-def decide(body: ReviewCreate, payload: dict[str, Any]) -> ReviewDecision:
-    """The decision the graph receives; 422 when it cannot be told or names unknown tests."""
-    approved = body.approved if body.approved is not None else intent(body.message)
-    if approved is None:
-        raise InvalidRequestError("cannot tell whether the message approves or rejects the suite: "
-                                  "start it with 'approve' or 'reject', or set `approved`")
-    unknown = sorted(set(body.drop_test_ids) - set(payload.get("tests", [])))
-    if unknown:
-        raise InvalidRequestError(f"drop_test_ids names tests not in this suite: {', '.join(unknown[:5])}")
-    return ReviewDecision(approved=approved, comment=body.message.strip(), drop_test_ids=body.drop_test_ids)
+async def waiting_interrupt(service: Service, request: Request) -> tuple[str, dict[str, Any]] | None:
+    """(interrupt id, payload) while the review waits for a message: stopped there and not answered yet."""
+    waiting = await pending_review(service, request)
+    if waiting is None or await service.redis.exists(_claim_key(str(request.request_id), waiting[0])):
+        return None
+    return waiting
 
 
-async def answer_review(service: Service, request: Request, body: ReviewCreate) -> ReviewAccepted:
-    """Queue the answer to the pending review; 409 when nothing waits for one or an answer was taken."""
+async def take_message(service: Service, request: Request, body: MessageCreate) -> MessageExchange:
+    """Answer the reviewer; 409 when the request is not waiting for review (or its answer was taken)."""
     request_id = str(request.request_id)
     waiting = await pending_review(service, request)
     if waiting is None:
         raise ConflictError(f"request {request_id} is not waiting for review (it is {request.status.value})")
     interrupt_id, payload = waiting
-    decision = decide(body, payload)
-    claim = f"request:{request_id}:review:{interrupt_id}"
-    if not await service.redis.set(claim, decision.model_dump_json(), nx=True, ex=_CLAIM_TTL_S):
-        raise ConflictError(f"request {request_id}: this review was already answered; the run is continuing")
-    try:
-        await run_in_threadpool(service.celery.send_task, RESUME_REVIEW_TASK,
-                                kwargs={"request_id": request_id, "answer": decision.model_dump()})
-    except Exception as error:  # noqa: BLE001 - any broker failure means the same to the client
-        await service.redis.delete(claim)
-        raise UnavailableError(f"the task queue is unavailable: {type(error).__name__}") from error
-    # The reviewer's message joins the request's event log, like a chat turn.
-    await EventLog(service.redis, request_id).publish("custom", {"type": "review", "message": body.message,
-                                                                 **decision.model_dump(exclude={"comment"})})
-    return ReviewAccepted(request_id=request.request_id,
-                          decision=ReviewDecisionPublic(**decision.model_dump()))
+    claim = _claim_key(request_id, interrupt_id)
+    answered = ConflictError(f"request {request_id}: this review was already answered; the run is continuing")
+    if await service.redis.exists(claim):
+        raise answered
+    turn = await run_in_threadpool(take_turn, body.message, payload, _llm_session(service, request))
+    if turn.response is not None:
+        answer = turn.response.model_dump(mode="json")
+        if not await service.redis.set(claim, turn.response.model_dump_json(), nx=True, ex=_CLAIM_TTL_S):
+            raise answered
+        try:
+            await run_in_threadpool(service.celery.send_task, RESUME_REVIEW_TASK,
+                                    kwargs={"request_id": request_id, "answer": answer,
+                                            "interrupt_id": interrupt_id})
+        except Exception as error:  # noqa: BLE001 - any broker failure means the same to the client
+            await service.redis.delete(claim)
+            raise UnavailableError(f"the task queue is unavailable: {type(error).__name__}") from error
+    action = turn.intent.model_dump(mode="json")
+    message, reply = await run_in_threadpool(
+        _store, service, request.request_id, body.message, turn.reply, action
+    )
+    # The exchange joins the request's event log, like the node transitions it leads to.
+    await EventLog(service.redis, request_id).publish(
+        "custom", {"type": "review", "message": body.message, "reply": turn.reply, "action": action}
+    )
+    return MessageExchange(request_id=request.request_id, message=message, reply=reply)
+
+
+async def conversation(service: Service, request: Request) -> ConversationPublic:
+    """The stored conversation, and whether a message can be taken now."""
+    waiting = await waiting_interrupt(service, request) is not None
+    messages = await run_in_threadpool(_read, service, request.request_id)
+    return ConversationPublic(request_id=request.request_id, waiting=waiting, messages=messages)
+
+
+def _llm_session(service: Service, request: Request) -> LlmSession | None:
+    """The LLM that reads what the offline reader cannot, with the request's own options; None unless an
+    endpoint is configured."""
+    options = RunOptions.model_validate(request.options or {})
+    config = Context.for_run(service.settings, options).llm
+    return LlmSession(config) if config else None
+
+
+def _store(
+    service: Service, request_id: uuid.UUID, message: str, reply: str, action: dict[str, Any]
+) -> tuple[MessagePublic, MessagePublic]:
+    with service.sessions() as session:
+        stored = add_exchange(session, request_id, message, reply, action)
+    return MessagePublic(**stored[0].model_dump()), MessagePublic(**stored[1].model_dump())
+
+
+def _read(service: Service, request_id: uuid.UUID) -> list[MessagePublic]:
+    with service.sessions() as session:
+        return [MessagePublic(**m.model_dump()) for m in list_messages(session, request_id)]

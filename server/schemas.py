@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     StringConstraints,
     field_validator,
     model_validator,
@@ -21,6 +22,9 @@ from pydantic.json_schema import SkipJsonSchema
 
 from celery_worker.events import Status
 from graph.context import RunOptions
+from storage.models import ExportProvider
+from tools.export.bundle import check_folder, check_repository
+from tools.export.errors import NotExportableError
 from vocabulary.artefacts import MAX_REQUIREMENT_CHARS, RequestKind, TestType, Verdict
 
 
@@ -118,6 +122,8 @@ class RequestPublic(BaseModel):
     error: str | None = Field(description="Why the run failed.")
     summary: dict[str, Any] | None = Field(description="The run's result, once completed.")
     review: dict[str, Any] | None = Field(default=None, description="What awaits review, while waiting.")
+    exports: list[ExportPublic] = Field(default_factory=list,
+                                        description="Its exports to GitHub or GitLab, with their PR/MR URLs.")
 
 
 class TestCasePublic(BaseModel):
@@ -140,29 +146,63 @@ class TestCasePublic(BaseModel):
     operation_ids: list[str]
 
 
-class ReviewCreate(BaseModel):
-    """A reviewer's chat message; `approved` decides, else the message must start with approve or reject."""
+class MessageCreate(BaseModel):
+    """A reviewer's message in their own words: "approve", "drop 3 and 5", "also check that …", a question."""
 
     model_config = ConfigDict(extra="forbid")
 
-    message: str = Field(default="", max_length=4000)
-    approved: bool | None = None
-    drop_test_ids: list[str] = Field(default_factory=list, max_length=1000,
-                                     description="Tests to leave out of the stored suite.")
+    message: str = Field(max_length=4000)
 
 
-class ReviewDecisionPublic(BaseModel):
-    approved: bool
-    comment: str
-    drop_test_ids: list[str]
+class MessagePublic(BaseModel):
+    """One turn of the review conversation, with the action it was read as or led to."""
+
+    role: Literal["reviewer", "assistant"]
+    text: str
+    created_at: datetime
+    action: dict[str, Any] | None = None
 
 
-class ReviewAccepted(BaseModel):
-    """The answer is queued; the run continues (follow it at /events)."""
+class MessageExchange(BaseModel):
+    """The message taken and the assistant's reply; when it changes the suite, the run continues on a worker
+    (follow it at /events) and waits for review again unless it was approved or rejected."""
 
     request_id: uuid.UUID
-    status: Literal["processing"] = "processing"
-    decision: ReviewDecisionPublic
+    message: MessagePublic
+    reply: MessagePublic
+
+
+class ConversationPublic(BaseModel):
+    """A request's review conversation, oldest first; `waiting` while a message can be taken."""
+
+    request_id: uuid.UUID
+    waiting: bool
+    messages: list[MessagePublic]
+
+
+class StreamTokenPublic(BaseModel):
+    """Opens the request's event stream as `…/events?stream_token=…`, for clients that cannot send headers."""
+
+    token: str
+    expires_at: datetime
+
+
+# Generated test modules are far smaller; this bounds what one call makes Pygments read.
+MAX_HIGHLIGHT_CHARS = 200_000
+
+
+class HighlightCreate(BaseModel):
+    """Python sources to highlight, in order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[Annotated[str, StringConstraints(max_length=MAX_HIGHLIGHT_CHARS)]] = Field(max_length=500)
+
+
+class HighlightPublic(BaseModel):
+    """Each source as an HTML block whose token classes `/review/highlight.css` colours; text is escaped."""
+
+    html: list[str]
 
 
 class ErrorPublic(BaseModel):
@@ -180,3 +220,65 @@ class ReadinessPublic(BaseModel):
 
     status: Literal["ready", "unavailable"]
     checks: dict[str, str]
+
+
+_BRANCH = r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$"
+
+
+def _folder(value: str) -> str:
+    try:
+        return check_folder(value)
+    except NotExportableError as error:
+        raise ValueError(str(error)) from None
+
+
+class ExportCreate(BaseModel):
+    """Export the request's delivered suite: one commit on the branch `testops/<request id>`, and a PR/MR."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider: Literal["github", "gitlab"]
+    repository: str = Field(max_length=255, description="OWNER/REPO (GitHub) or GROUP/PROJECT (GitLab).")
+    path: Annotated[str, StringConstraints(max_length=255), AfterValidator(_folder)] = Field(
+        default="tests/testops", description="The folder inside the repository that holds the suite.")
+    base: Annotated[str, StringConstraints(max_length=255, pattern=_BRANCH)] | None = Field(
+        default=None, description="The branch the PR/MR targets; the repository's default when absent.")
+    token: SecretStr | None = Field(
+        default=None, description="Used for this export only, never stored; absent: the workers' "
+                                  "GITHUB_TOKEN or GITLAB_TOKEN.")
+
+    @model_validator(mode="after")
+    def _repository_shape(self) -> ExportCreate:
+        try:
+            self.repository = check_repository(ExportProvider(self.provider), self.repository)
+        except NotExportableError as error:
+            raise ValueError(str(error)) from None
+        return self
+
+
+class ExportAccepted(BaseModel):
+    """The export is stored and queued; follow it on the request's events."""
+
+    export_id: uuid.UUID
+    request_id: uuid.UUID
+    status: Literal["pending"] = "pending"
+
+
+class ExportPublic(BaseModel):
+    """One export of a request's suite and how far it got; `url` is the PR/MR's once it is open."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    export_id: uuid.UUID
+    provider: Literal["github", "gitlab"]
+    repository: str
+    path: str
+    base: str | None
+    branch: str
+    status: Literal["pending", "running", "completed", "failed"]
+    number: int | None
+    url: str | None
+    commit_sha: str | None
+    error: str | None = Field(validation_alias="error_message")
+    created_at: datetime
+    completed_at: datetime | None

@@ -166,7 +166,8 @@ async def _stored_after(redis: Redis, request_id: str, cursor: str) -> AsyncIter
 
 async def request_events(redis: EventsRedis, request: Request, last_event_id: str | None,
                          ping_s: float) -> AsyncIterator[ServerSentEvent]:
-    """Events after `last_event_id` (all when None), a comment ping when idle, closing after `end`."""
+    """Events after `last_event_id` (all when None), a comment ping when idle, closing after the last `end`
+    (a run's, then each export's)."""
     request_id = str(request.request_id)
     newest = await last_event(redis, request_id)
     if newest is None and request.status.value in TERMINAL:
@@ -199,5 +200,7 @@ async def request_events(redis: EventsRedis, request: Request, last_event_id: st
                     continue
             cursor = event.id
             yield ServerSentEvent(id=event.id, event=event.event, raw_data=event.data)
-            if event.event == "end":
+            # An export of the finished request tells its events after the run's end, and ends them with
+            # its own: the stream closes at the last end told.
+            if event.event == "end" and not await read_after(redis, request_id, event.id, count=1):
                 return

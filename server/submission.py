@@ -12,10 +12,15 @@ from typing import Any
 
 from celery_worker.app import TASK_FOR_KIND
 from graph.settings import Settings
-from server.errors import UnavailableError
+from server.errors import ConflictError, UnavailableError
 from server.schemas import ApiRequestCreate, RequestAccepted, UiRequestCreate
 from server.service import Service
-from storage.repository import create_request, mark_failed
+from storage.repository import (
+    IdempotencyKeyLostError,
+    create_request,
+    mark_failed,
+    release_idempotency_key,
+)
 from tools.errors import TargetUnreachableError
 from tools.openapi import check_inline_document
 from tools.target_policy import TargetPolicy
@@ -36,19 +41,29 @@ def store_inline_spec(settings: Settings, request_id: uuid.UUID, document: dict[
 
 
 def enqueue(service: Service, *, kind: RequestKind, target: str, base_url: str, requirements: list[str],
-            options: dict[str, Any], request_id: uuid.UUID, owner: uuid.UUID) -> RequestAccepted:
-    """Insert the pending request, owned by the API key `owner`, then queue its task; a queue failure marks it
-    failed and answers 503.
+            options: dict[str, Any], request_id: uuid.UUID, owner: uuid.UUID,
+            idempotency_key: str | None) -> RequestAccepted:
+    """Insert the pending request, owned by the API key `owner` (and bound to the `idempotency_key` this call
+    reserved, in the same transaction), then queue its task; a queue failure marks it failed, frees the key
+    and answers 503. Stored but not queued (a crash in between): the workers' sweep queues it.
 
     Blocking (database, broker): call it from a worker thread.
     """
     with service.sessions() as session:
-        create_request(session, request_id=request_id, kind=kind, target=target, base_url=base_url,
-                       requirements=requirements, options=options, api_key_id=owner)
+        try:
+            create_request(session, request_id=request_id, kind=kind, target=target, base_url=base_url,
+                           requirements=requirements, options=options, api_key_id=owner,
+                           idempotency_key=idempotency_key)
+        except IdempotencyKeyLostError as error:
+            raise ConflictError(
+                "a request with this Idempotency-Key is still being made: retry shortly"
+            ) from error
         try:
             service.celery.send_task(TASK_FOR_KIND[kind], kwargs={"request_id": str(request_id)})
         except Exception as error:  # noqa: BLE001 - any broker failure means the same to the client
             mark_failed(session, request_id, f"could not queue the request: {error}")
+            if idempotency_key is not None:
+                release_idempotency_key(session, idempotency_key, made=request_id)
             raise UnavailableError(f"the task queue is unavailable: {type(error).__name__}") from error
     logger.info("request accepted", extra={"request_id": str(request_id), "kind": kind})
     return RequestAccepted(request_id=request_id)
@@ -61,7 +76,9 @@ def _judge(policy: TargetPolicy, url: str) -> None:
         policy.admit(url)
 
 
-def submit_api(service: Service, body: ApiRequestCreate, owner: uuid.UUID) -> RequestAccepted:
+def submit_api(
+    service: Service, body: ApiRequestCreate, owner: uuid.UUID, idempotency_key: str | None
+) -> RequestAccepted:
     """Refuse (422) what the target policy forbids or an inline spec that cannot be tested, then enqueue."""
     policy = TargetPolicy.service(service.settings.target_allowlist)
     request_id = uuid.uuid4()
@@ -76,11 +93,14 @@ def submit_api(service: Service, body: ApiRequestCreate, owner: uuid.UUID) -> Re
         target = body.openapi_url
     return enqueue(service, kind="api", target=target, base_url=body.base_url or "",
                    requirements=body.requirements, options=body.options.model_dump(), request_id=request_id,
-                   owner=owner)
+                   owner=owner, idempotency_key=idempotency_key)
 
 
-def submit_ui(service: Service, body: UiRequestCreate, owner: uuid.UUID) -> RequestAccepted:
+def submit_ui(
+    service: Service, body: UiRequestCreate, owner: uuid.UUID, idempotency_key: str | None
+) -> RequestAccepted:
     """Refuse (422) a page the target policy forbids, then enqueue."""
     _judge(TargetPolicy.service(service.settings.target_allowlist), body.url)
     return enqueue(service, kind="ui", target=body.url, base_url="", requirements=body.requirements,
-                   options=body.options.model_dump(), request_id=uuid.uuid4(), owner=owner)
+                   options=body.options.model_dump(), request_id=uuid.uuid4(), owner=owner,
+                   idempotency_key=idempotency_key)

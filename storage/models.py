@@ -186,6 +186,54 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ExportProvider(StrEnum):
+    """Where a suite can be exported: a GitHub pull request or a GitLab merge request."""
+
+    GITHUB = "github"
+    GITLAB = "gitlab"
+
+
+class ExportStatus(StrEnum):
+    """Where an export is in its life."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class Export(Base):
+    """One export of a request's suite to a repository: where it went and what it left there.
+
+    The PR/MR number and the exported tree are kept so a retried task repeats nothing; no token is stored.
+    """
+
+    __tablename__ = "exports"
+
+    export_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("requests.request_id", ondelete="CASCADE"), index=True
+    )
+    provider: Mapped[ExportProvider] = mapped_column(_str_enum(ExportProvider))
+    repository: Mapped[str] = mapped_column(String(255))  # OWNER/REPO or GROUP/PROJECT
+    path: Mapped[str] = mapped_column(String(255), default="")  # folder inside the repository, "" = root
+    base: Mapped[str | None] = mapped_column(String(255))  # None: the repository's default branch
+    branch: Mapped[str] = mapped_column(String(255))
+    number: Mapped[int | None]  # pull request number or merge request iid
+    url: Mapped[str | None] = mapped_column(Text)
+    commit_sha: Mapped[str | None] = mapped_column(String(64))
+    tree_sha: Mapped[str | None] = mapped_column(String(64))  # GitHub's tree of the exported commit
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # sha256 of the exported files
+    status: Mapped[ExportStatus] = mapped_column(_str_enum(ExportStatus), default=ExportStatus.PENDING)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"Export({self.export_id}, {self.provider} {self.repository}, {self.status})"
+
+
 class ApiKey(Base):
     """A key to the service's API made by `testops keys create`: only its SHA-256 digest is kept (the key is
     shown once, when made) and a short prefix to tell it apart; revoked keys stay, so ids are never reused."""
@@ -201,3 +249,42 @@ class ApiKey(Base):
 
     def __repr__(self) -> str:
         return f"ApiKey({self.key_id}, {self.name!r}, {self.prefix}…)"
+
+
+class ReviewMessage(Base):
+    """One turn of a request's review conversation: the reviewer's message or the assistant's reply, with the
+    action it was read as or led to (JSON, e.g. {"kind": "drop", "test_ids": [...]})."""
+
+    __tablename__ = "review_messages"
+
+    message_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("requests.request_id", ondelete="CASCADE"), index=True
+    )
+    # The order within the request's conversation, from 0: timestamps of one exchange can tie.
+    position: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))  # "reviewer" or "assistant"
+    text: Mapped[str] = mapped_column(Text)
+    action: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("request_id", "position"),)
+
+    def __repr__(self) -> str:
+        return f"ReviewMessage({self.request_id}#{self.position}, {self.role})"
+
+
+class LlmReply(Base):
+    """One recorded LLM reply, keyed by the hash of the model, the prompt's version and the rendered prompt:
+    service workers share it, so a rerun anywhere replays it (generators.llm.cache)."""
+
+    __tablename__ = "llm_replies"
+
+    reply_key: Mapped[str] = mapped_column(String(64), primary_key=True)  # hex SHA-256
+    model: Mapped[str] = mapped_column(String(200))
+    prompt: Mapped[str] = mapped_column(String(100))  # the prompt's name and version, e.g. "claim@v1"
+    content: Mapped[str] = mapped_column(Text)  # the reply as the model wrote it; never the API key
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"LlmReply({self.reply_key[:12]}, {self.prompt})"

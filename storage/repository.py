@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,11 @@ class TestCaseData(BaseModel):
     imports: list[str] = Field(default_factory=list)
 
 
+class IdempotencyKeyLostError(Exception):
+    """The call's reservation of an idempotency key was taken over (judged abandoned), and the call that took
+    it made the request first: this call makes none."""
+
+
 def stable_test_id(request_id: uuid.UUID, code_hash: str) -> uuid.UUID:
     """The stable id of a test within a run: re-persisting the same test keeps its id."""
     return uuid.uuid5(request_id, code_hash)
@@ -55,9 +60,15 @@ def create_request(
     requirements: Sequence[str] = (),
     options: dict[str, Any] | None = None,
     api_key_id: uuid.UUID | None = None,
+    idempotency_key: str | None = None,
 ) -> Request:
     """Store a new pending run, made with the API key `api_key_id` (None: not through the API); a random id
-    is chosen when none is given."""
+    is chosen when none is given.
+
+    The `idempotency_key` this call reserved is bound to the run in the same transaction: a crash leaves
+    both or neither, so a retry with the key finds this run or makes the only one (IdempotencyKeyLostError
+    when another call holding the key made it first).
+    """
     request = Request(
         request_id=request_id or uuid.uuid4(),
         kind=kind,
@@ -70,6 +81,16 @@ def create_request(
         api_key_id=api_key_id,
     )
     session.add(request)
+    if idempotency_key is not None:
+        session.flush()
+        bound = session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.key == idempotency_key, IdempotencyKey.request_id.is_(None))
+            .values(request_id=request.request_id)
+        )
+        if bound.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            raise IdempotencyKeyLostError(f"idempotency key {idempotency_key!r} already names a request")
     session.commit()
     return request
 
@@ -209,17 +230,13 @@ def claim_idempotency_key(
             return holder
 
 
-def bind_idempotency_key(session: Session, key: str, request_id: uuid.UUID) -> None:
-    """The reserved `key` made `request_id`: later calls with it get that request."""
-    session.execute(update(IdempotencyKey).where(IdempotencyKey.key == key).values(request_id=request_id))
-    session.commit()
-
-
-def release_idempotency_key(session: Session, key: str) -> None:
-    """The call holding `key` made no request (it was refused): the key is free for a retry."""
-    session.execute(
-        delete(IdempotencyKey).where(IdempotencyKey.key == key, IdempotencyKey.request_id.is_(None))
-    )
+def release_idempotency_key(session: Session, key: str, made: uuid.UUID | None = None) -> None:
+    """The call holding `key` made no request (it was refused), or made `made` and gave it up (it could
+    not be queued): the key is free for a retry."""
+    held = IdempotencyKey.request_id.is_(None)
+    if made is not None:
+        held = or_(held, IdempotencyKey.request_id == made)
+    session.execute(delete(IdempotencyKey).where(IdempotencyKey.key == key, held))
     session.commit()
 
 

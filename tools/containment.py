@@ -22,7 +22,12 @@ line where it does not (`isolation()` finds out once per process):
   is BROKEN with the reason, and forked copies of a session exit instead of reporting. It gives reasons;
   the limits above are what holds a test that gets round it (native code, tampering).
 
-What remains: the network, /proc listings, and reading world-readable files outside the hidden folders.
+- under a policy that refuses inner addresses (service mode), a `GuardingProxy` of the runner's judges every
+  request the suite makes, redirects included: the proxy variables name it, and the plugin makes every
+  httpx transport use it whatever it was built with, a refusal raising an error that carries the reason.
+
+What remains: network access by other means than httpx and the proxy variables (the static guard refuses
+sockets), /proc listings, and reading world-readable files outside the hidden folders.
 """
 
 from __future__ import annotations
@@ -66,10 +71,14 @@ _MS_NOSUID, _MS_NODEV, _MS_BIND, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x1000, 0x4000
 _PR_SET_PDEATHSIG = 1
 
 PLUGIN = "testops_containment"
+# Names the policing proxy (tools.target_policy.GuardingProxy) every httpx transport of the suite must use.
+GUARD_PROXY_VARIABLE = "TESTOPS_GUARD_PROXY"
 # Written next to each run and loaded with `-p` before any suite module is imported.
-PLUGIN_SOURCE = r'''"""TestOps Copilot containment: only the browser driver may start; forks never report."""
+PLUGIN_SOURCE = r'''"""TestOps Copilot containment: only the browser driver may start; forks never report;
+with a guarding proxy named, every httpx transport goes through it."""
 
 import importlib.util
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -100,6 +109,60 @@ def _refuse_processes(event, args):
 
 
 sys.addaudithook(_refuse_processes)
+
+_GUARD_PROXY = os.environ.get("TESTOPS_GUARD_PROXY")
+_REFUSED_HEADER = "X-TestOps-Refused"
+
+
+def _through_guard(transport_class):
+    """Every transport of the class sends through the guarding proxy, whatever it was built with
+    (trust_env=False, a proxy, socket or local address of its own); a refusal raises instead of answering.
+    No connection is kept alive: the proxy serves one request per connection."""
+    import httpx
+
+    build = transport_class.__init__
+    signature = inspect.signature(build)
+    limits = httpx.Limits(max_keepalive_connections=0)
+
+    def __init__(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.arguments.update(proxy=_GUARD_PROXY, uds=None, local_address=None, limits=limits)
+        build(*bound.args, **bound.kwargs)
+
+    def refused(response, request):
+        reason = response.headers.get(_REFUSED_HEADER)
+        return httpx.ConnectError(f"contained: {reason}", request=request) if reason else None
+
+    if issubclass(transport_class, httpx.AsyncBaseTransport):
+        handle = transport_class.handle_async_request
+
+        async def handle_async_request(self, request):
+            response = await handle(self, request)
+            if error := refused(response, request):
+                await response.aclose()
+                raise error
+            return response
+
+        transport_class.handle_async_request = handle_async_request
+    else:
+        handle = transport_class.handle_request
+
+        def handle_request(self, request):
+            response = handle(self, request)
+            if error := refused(response, request):
+                response.close()
+                raise error
+            return response
+
+        transport_class.handle_request = handle_request
+    transport_class.__init__ = __init__
+
+
+if _GUARD_PROXY and importlib.util.find_spec("httpx") is not None:
+    import httpx
+
+    _through_guard(httpx.HTTPTransport)
+    _through_guard(httpx.AsyncHTTPTransport)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -339,8 +402,15 @@ def _claim_uid() -> tuple[int, int]:
 async def _kill_processes_of(uid: int) -> None:
     """SIGKILL to every process of `uid` at once: kill(-1) sent as that uid, while no fork can intervene."""
     kill = shutil.which("kill") or "/bin/kill"
+
+    def become_uid() -> None:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+
+    # preexec_fn, not user=/group=/extra_groups=: uvloop (uvicorn's and `langgraph dev`'s loop) refuses them.
     process = await asyncio.create_subprocess_exec(
-        kill, "-KILL", "--", "-1", user=uid, group=uid, extra_groups=[],
+        kill, "-KILL", "--", "-1", preexec_fn=become_uid,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     await process.wait()

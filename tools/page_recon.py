@@ -3,8 +3,9 @@
 One JavaScript pass reads the DOM (elements, labels, roles, constraints); every candidate locator is then
 checked with Playwright against the live page, so `matches` is a fact, not a guess. With `explore`, recon
 uses the page (fills, submits by button and by Enter, checks, clicks, double-clicks) and records what each
-action changed, then does the same to what appeared, a few levels deep within a time budget. Every action
-starts from the page reloaded with its original storage and cookies, and replays its recorded path.
+action changed, then does the same to what appeared, a few levels deep within a time budget. A click that
+opens another view of the same site is followed too, and the view reached is described as a ReachedState.
+Every action starts from the page reloaded with its original storage and cookies, and replays its path.
 """
 
 from __future__ import annotations
@@ -51,12 +52,21 @@ from vocabulary.page_model import (
     StorageArea,
     StorageChange,
 )
+from vocabulary.removal import removal_named
 
 MAX_INTERACTIONS = 40
 # exploring a page stops starting new actions after this many seconds (reconnoitre_page can change it)
 EXPLORE_BUDGET_S = 10.0
 # 1: act on the page as loaded; 2: also on what those actions revealed; 3: and on what that revealed
 EXPLORE_LEVELS = 3
+# a click that opens another address of the same site (a cart, a checkout step) leads to a view explored as
+# the page is, up to this many such hops from the page as loaded; each hop grants its own EXPLORE_LEVELS
+EXPLORE_HOPS = 4
+# each new view (up to MAX_VIEWS) adds this much time and these many actions to the budget: a flow of
+# several views must not starve the later ones of the time the first page used
+VIEW_BUDGET_S = 4.0
+VIEW_INTERACTIONS = 10
+MAX_VIEWS = 6
 DIFF_ELEMENT_LIMIT = 15
 MAX_SITE_MAP_PAGES = 25
 PAGE_TEXT_LIMIT = 60
@@ -78,6 +88,18 @@ _RISKY_WORDS = re.compile(r"log\s*out|sign\s*out|logout|signout|delete\s+account
 
 _JS_HELPERS = r"""
 const norm = (s) => (s || "").replace(/\s+/g, " ").trim();
+// an element's text without what its hidden descendants hold (a cart link's badge while the cart is empty),
+// as a user and the accessibility tree read it
+const shownText = (el) => {
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  const parts = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (parent && parent !== el && parent.checkVisibility && !parent.checkVisibility()) continue;
+    parts.push(node.textContent);
+  }
+  return parts.join("");
+};
 const visible = (el) => {
   const r = el.getBoundingClientRect();
   return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== "hidden";
@@ -133,7 +155,7 @@ const nameOf = (el) => {
     return labelText(el) || norm(el.title) || norm(el.placeholder);
   }
   const imgs = Array.from(el.querySelectorAll("img[alt]")).map((img) => img.alt).join(" ");
-  return norm(el.textContent) || norm(el.title) || norm(imgs);
+  return norm(shownText(el)) || norm(el.title) || norm(imgs);
 };
 const cssPath = (el) => {
   const unique = (sel) => document.querySelectorAll(sel).length === 1;
@@ -190,7 +212,7 @@ const collectTexts = (limit) => {
     if (taken && taken.contains(el)) continue;
     const own = Array.from(el.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent);
     if (!norm(own.join(" ")) || !visible(el)) continue;
-    let text = norm(el.textContent);
+    let text = norm(shownText(el));
     if (text.length > 200) text = norm(own.join(" ")); else taken = el;
     if (text.length < 2 || seen.has(text)) continue;
     seen.add(text);
@@ -242,13 +264,13 @@ _COLLECT_JS = (
     }));
   const buttons = Array.from(document.querySelectorAll(BUTTONS)).filter(visible).slice(0, 40).map((el) => ({
     idx: keep(el), css: cssPath(el), form: formOf(el),
-    text: el.tagName === "INPUT" ? norm(el.value || el.alt) : norm(el.textContent),
+    text: el.tagName === "INPUT" ? norm(el.value || el.alt) : norm(shownText(el)),
     role: roleOf(el), name: nameOf(el), type: (el.type || "button").toLowerCase(),
     disabled: !!el.disabled || el.getAttribute("aria-disabled") === "true", test_id: attr(el, "data-testid"),
     container: containerOf(el),
   }));
   const links = Array.from(document.querySelectorAll("a[href]")).filter(visible).slice(0, 60).map((el) => ({
-    idx: keep(el), css: cssPath(el), text: norm(el.textContent), href: el.href, role: roleOf(el),
+    idx: keep(el), css: cssPath(el), text: norm(shownText(el)), href: el.href, role: roleOf(el),
     name: nameOf(el), test_id: attr(el, "data-testid"), container: containerOf(el),
   }));
   const selects = Array.from(document.querySelectorAll("select")).filter(visible).slice(0, 20).map((el) => ({
@@ -707,6 +729,8 @@ class _Survey:
     explore: bool
     explore_budget_s: float
     explore_levels: int
+    # Safe mode: nothing named for removing data is clicked, pressed or submitted while exploring.
+    safe: bool = False
 
 
 async def reconnoitre_page(
@@ -720,6 +744,7 @@ async def reconnoitre_page(
     explore_budget_s: float = EXPLORE_BUDGET_S,
     explore_levels: int = EXPLORE_LEVELS,
     credentials: Credentials | None = None,
+    safe: bool = False,
 ) -> PageModel:
     """Open `url` in a fresh context and describe the page; same-origin links are followed to `depth`.
 
@@ -728,7 +753,8 @@ async def reconnoitre_page(
     the state that opens, as `reached`, the same way.
     """
     url = validate_page_url(url)
-    survey = _Survey(depth, settle_timeout_ms, screenshot_dir, explore, explore_budget_s, explore_levels)
+    survey = _Survey(depth, settle_timeout_ms, screenshot_dir, explore, explore_budget_s, explore_levels,
+                     safe)  # fmt: skip
     async with session.new_page() as page:
         console: list[str] = []
         failed: list[FailedRequest] = []
@@ -742,7 +768,12 @@ async def reconnoitre_page(
     signed_in = await _sign_in(session, model, fields, credentials, survey)
     if isinstance(signed_in, str):
         return model.model_copy(update={"notes": [*model.notes, signed_in]})
-    return model.model_copy(update={"reached": [signed_in]})
+    # the views behind the sign-in are reached by signing in first, then by the clicks that opened them
+    behind = [
+        view.model_copy(update={"steps": [*signed_in.steps, *view.steps]}) for view in signed_in.page.reached
+    ]
+    bare = signed_in.model_copy(update={"page": signed_in.page.model_copy(update={"reached": []})})
+    return model.model_copy(update={"reached": [bare, *behind, *model.reached]})
 
 
 async def _surveyed(
@@ -756,10 +787,10 @@ async def _surveyed(
         notes.append(f"aria snapshot cut to {ARIA_SNAPSHOT_LIMIT} characters")
     directory = survey.screenshot_dir
     screenshot = await _screenshot(page, model.final_url, directory) if directory else None
-    interactions, entries = (
-        await _explore(page, model, watcher, notes, survey.explore_budget_s, survey.explore_levels)
+    interactions, entries, views = (
+        await _explore(page, model, watcher, notes, survey)
         if survey.explore
-        else ([], [])
+        else ([], [], [])
     )
     depth = survey.depth
     site_map = await _site_map(page, model, depth, survey.settle_timeout_ms) if depth > 0 else []
@@ -772,6 +803,7 @@ async def _surveyed(
             "entries": entries,
             "site_map": site_map,
             "notes": notes,
+            "reached": views,
         }
     )
 
@@ -1210,6 +1242,9 @@ class _State:
     model: PageModel
     level: int
     fresh: set[str]
+    # how many clicks on the way here opened another address of the site, and the level its view began at
+    hops: int = 0
+    view_level: int = 1
     # the hover on a new list item that makes `revealed` elements visible
     hover: Step | None = None
     revealed: set[str] = field(default_factory=set)
@@ -1262,10 +1297,16 @@ class _Explorer:
     storage: dict[str, dict[str, str]] = field(default_factory=dict)
     cookies: list[Any] = field(default_factory=list)
     broken: bool = False
+    # the other views of the site reached by clicks, in the order they were first reached
+    views: list[_State] = field(default_factory=list)
 
     @property
     def over(self) -> bool:
-        return self.broken or len(self.done) >= MAX_INTERACTIONS or monotonic() >= self.deadline
+        views = min(len(self.views), MAX_VIEWS)
+        allowed = MAX_INTERACTIONS + VIEW_INTERACTIONS * views
+        return (
+            self.broken or len(self.done) >= allowed or monotonic() >= self.deadline + VIEW_BUDGET_S * views
+        )
 
     async def snapshot(self) -> None:
         """Remember storage and cookies as loaded, so every restore starts from the same state."""
@@ -1379,16 +1420,22 @@ class _Explorer:
         else:
             entry.adds_on_button = True
 
-    async def expand(self, action: _Action, interaction: Interaction, parent: PageModel) -> _State | None:
-        """Read the state an action reached, if it is new and has new elements, to explore it next."""
+    async def expand(self, action: _Action, interaction: Interaction, start: _State) -> _State | None:
+        """Read the state an action reached, if it is new and has new elements, to explore it next.
+
+        A state at another address of the site (a click opened the cart) is a view: read whole, remembered
+        in `views`, and explored with levels of its own."""
+        parent = start.model
+        navigated = urldefrag(interaction.url_after).url != urldefrag(interaction.url_before).url
         if (
-            action.level >= self.levels
-            or self.over
-            or interaction.error
-            or not interaction.appeared_elements
-            or urldefrag(interaction.url_after).url != urldefrag(interaction.url_before).url
-            or self.last is None
-        ):
+            (
+                start.hops >= EXPLORE_HOPS
+                or len(self.views) >= MAX_VIEWS
+                or not _same_origin(interaction.url_after, self.model.final_url)
+            )
+            if navigated
+            else action.level >= start.view_level + self.levels - 1
+        ) or (self.over or interaction.error or not interaction.appeared_elements or self.last is None):
             return None
         path, signature = (*action.path, *action.steps), _signature(self.last)
         if signature in self.reached:
@@ -1413,14 +1460,43 @@ class _Explorer:
                 self.current, self.last = (*path, hover), None
             except PlaywrightError:
                 hover = None
-        model = await read_page(self.page, self.model.url, self.model.status, parent)
+        # a view's elements are all read: a test taken there acts on its header as well as on what is new
+        url = self.page.url if navigated else self.model.url
+        if navigated:
+            model = await read_page(self.page, url, None)
+            aria = await self.page.locator("body").aria_snapshot(timeout=RESTORE_TIMEOUT_MS)
+            model = model.model_copy(update={"aria_snapshot": aria[:ARIA_SNAPSHOT_LIMIT]})
+        else:
+            model = await read_page(self.page, url, self.model.status, parent)
         fresh = _fresh(model, parent)
         revealed = await self._hidden_unhovered(model, fresh) if hover else set()
         # with the pointer away again the page is where `path` leads (no path says where the pointer is)
         self.current, self.last = path, None
-        state = _State(path, model, action.level + 1, fresh, hover if revealed else None, revealed, new_items)
+        level = action.level + 1
+        view_level = level if navigated else start.view_level
+        hovered = hover if revealed else None
+        hops = start.hops + navigated
+        state = _State(path, model, level, fresh, hops, view_level, hovered, revealed, new_items)
         self.reached[signature] = state
+        if navigated:
+            self.views.append(state)
         return state
+
+    def view_states(self) -> list[ReachedState]:
+        """The views reached, each with the interactions recon tried there (their paths start at the view)."""
+        states: list[ReachedState] = []
+        for view in self.views:
+            at = len(view.path)
+            own = [
+                i.model_copy(update={"path": i.path[at:], "level": i.level - view.level + 1})
+                for i in self.done
+                if tuple(i.path[:at]) == view.path
+            ]
+            # a view reached by a click on "Checkout" is named after where it is, for a test step's title
+            purpose = f"Go to {urlsplit(view.model.final_url).path}"
+            page = view.model.model_copy(update={"interactions": own})
+            states.append(ReachedState(steps=list(view.path), purpose=purpose, page=page))
+        return states
 
     async def _hidden_unhovered(self, model: PageModel, keys: set[str]) -> set[str]:
         """Which of these elements go out of sight when the pointer leaves the page."""
@@ -1586,6 +1662,22 @@ def _actions(state: _State, word: str) -> list[_Action]:
     return [a for a in actions if unique[_same_kind(a)] is a]
 
 
+def _removes_data(action: _Action, model: PageModel) -> str | None:
+    """The words naming removal of the control the action clicks, presses or submits (for Enter in a form's
+    field, of the form's submit button), or None."""
+    if action.action not in ("click", "dblclick", "submit", "press"):
+        return None
+    if words := removal_named(action.target):
+        return words
+    for form in model.forms if action.action == "press" else []:
+        submit = model.element(form.submit_key) if form.submit_key else None
+        named = f'form "{form.name}"' if form.name else f"form {form.selector}"
+        words = removal_named(submit.text) if isinstance(submit, Button) else None
+        if words and action.target.endswith(named):
+            return words
+    return None
+
+
 def _same_kind(action: _Action) -> tuple[object, ...]:
     """What an action is, leaving out which list item or row it happens in."""
     last = action.steps[-1].locator
@@ -1608,10 +1700,12 @@ def _edit_action(state: _State, item: ObservedElement) -> _Action:
 
 
 async def _explore(
-    page: Page, model: PageModel, watcher: _PageWatcher, notes: list[str], budget_s: float, levels: int
-) -> tuple[list[Interaction], list[Entry]]:
-    """Try what the page offers, then what each new state newly offers, level by level, within the budget."""
-    explorer = _Explorer(page, model, watcher, monotonic() + budget_s, levels, notes)
+    page: Page, model: PageModel, watcher: _PageWatcher, notes: list[str], survey: _Survey
+) -> tuple[list[Interaction], list[Entry], list[ReachedState]]:
+    """Try what the page offers, then what each new state newly offers, level by level, within the budget;
+    also the views of the site those actions opened. In safe mode, what removes data is left untried."""
+    deadline = monotonic() + survey.explore_budget_s
+    explorer = _Explorer(page, model, watcher, deadline, survey.explore_levels, notes)
     await explorer.snapshot()
     word = _sample_word(model)
     frontier = [_State((), model, 1, set())]
@@ -1620,20 +1714,28 @@ async def _explore(
         children: list[_State] = []
         for state in frontier:
             for action in _actions(state, word):
+                if survey.safe and (words := _removes_data(action, state.model)):
+                    notes.append(f"safe mode: left {action.action} {action.target} untried ({words!r})")
+                    continue
                 interaction = await explorer.run(action)
                 if interaction is None:
                     untried += explorer.over
                     continue
-                child = await explorer.expand(action, interaction, state.model)
+                child = await explorer.expand(action, interaction, state)
                 if child is not None:
                     children.append(child)
         frontier = children
     if untried and not explorer.broken:
         notes.append(
-            f"exploration stopped at its budget ({budget_s:g}s, {MAX_INTERACTIONS} actions): "
-            f"{untried} actions not tried"
+            f"exploration stopped at its budget ({survey.explore_budget_s:g}s, {MAX_INTERACTIONS} actions"
+            + (
+                f", and {VIEW_BUDGET_S:g}s, {VIEW_INTERACTIONS} actions per view reached"
+                if explorer.views
+                else ""
+            )
+            + f"): {untried} actions not tried"
         )
-    return explorer.done, list(explorer.entries.values())
+    return explorer.done, list(explorer.entries.values()), explorer.view_states()
 
 
 # --- following links ----------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ import signal
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Literal, NamedTuple, TypedDict, Unpack
 
@@ -47,6 +47,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tools import containment
 from tools.containment import DEFAULT_LIMITS, Limits
+from tools.target_policy import EMBEDDED_POLICY, GuardingProxy, TargetPolicy
 from vocabulary.artefacts import GeneratedTest, ValidationResult, Verdict
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
@@ -79,6 +80,7 @@ class TestRun(BaseModel):
     # The run right after a pass, in the same process, when passes are confirmed; None if it never ran.
     confirmation: TestRun | None = None
     browser_lost: bool = False  # its browser died under it: the run says nothing about the test
+    page_snapshot: str = ""  # a failed UI test: the accessibility snapshot its suite took at the failure
 
     def cut_short_by_the_browser(self) -> bool:
         return self.browser_lost or (self.confirmation is not None and self.confirmation.browser_lost)
@@ -92,6 +94,8 @@ class RunOptions(TypedDict, total=False):
     env: Mapping[str, str] | None
     extra_args: Sequence[str]
     limits: Limits
+    policy: TargetPolicy
+    split_modules: bool
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -318,13 +322,18 @@ async def run_suite(
     extra_args: Sequence[str] = (),
     limits: Limits = DEFAULT_LIMITS,
     confirm_passes: bool = False,
+    policy: TargetPolicy = EMBEDDED_POLICY,
+    split_modules: bool = False,
 ) -> dict[str, TestRun]:
     """Runs the suite, or only `test_ids` ("module.py::name"), in up to `workers` contained pytest processes.
 
     Returns one run per test, in the order of `test_ids` (or of the files), whatever happened to the process.
     With `confirm_passes`, a passing test runs again at once in its process (`TestRun.confirmation`).
+    With `split_modules`, the tests of one module are spread over the processes too: only for suites whose
+    tests share nothing within a module but what each process sets up for itself (a UI suite's browser).
     Each process gets a copy of the suite in a sandbox (tools.containment); `env` adds to what it may see of
-    this process's environment.
+    this process's environment. Under a `policy` that refuses inner addresses, every request the suite makes
+    goes through a proxy that admits it by the policy.
     """
     directory = directory.resolve()
     planned = _plan(directory, test_ids)
@@ -332,20 +341,22 @@ async def run_suite(
     for module in [module for module in planned if not (directory / module).is_file()]:
         for test_id in planned.pop(module):
             runs[test_id] = _error_run(test_id, f"module {module} does not exist")
-    with tempfile.TemporaryDirectory(prefix="testops-run-") as tmp:
-        run_dir = Path(tmp)
-        run_dir.chmod(0o755)  # the sandboxes' uids read the plugins from here
-        (run_dir / f"{_PLUGIN}.py").write_text(_PLUGIN_SOURCE, encoding="utf-8")
-        (run_dir / f"{containment.PLUGIN}.py").write_text(containment.PLUGIN_SOURCE, encoding="utf-8")
-        options = _ShardOptions(select=test_ids is not None, timeout_s=timeout_s, env=env or {},
-                                extra_args=extra_args, limits=limits,
-                                confirm_passes=confirm_passes)  # fmt: skip
-        shards = [
-            _run_shard(directory, run_dir, index, shard, options)
-            for index, shard in enumerate(_shard(planned, workers))
-        ]
-        for shard_runs in await asyncio.gather(*shards):
-            runs.update(shard_runs)
+    async with _policed_network(policy) as network:
+        with tempfile.TemporaryDirectory(prefix="testops-run-") as tmp:
+            run_dir = Path(tmp)
+            run_dir.chmod(0o755)  # the sandboxes' uids read the plugins from here
+            (run_dir / f"{_PLUGIN}.py").write_text(_PLUGIN_SOURCE, encoding="utf-8")
+            (run_dir / f"{containment.PLUGIN}.py").write_text(containment.PLUGIN_SOURCE, encoding="utf-8")
+            options = _ShardOptions(select=test_ids is not None or split_modules, timeout_s=timeout_s,
+                                    env=env or {},
+                                    extra_args=extra_args, limits=limits,
+                                    confirm_passes=confirm_passes, network=network)  # fmt: skip
+            shards = [
+                _run_shard(directory, run_dir, index, shard, options)
+                for index, shard in enumerate(_shard(planned, workers, split_modules=split_modules))
+            ]
+            for shard_runs in await asyncio.gather(*shards):
+                runs.update(shard_runs)
     order = list(dict.fromkeys(test_ids or [])) or [test_id for ids in planned.values() for test_id in ids]
     return {test_id: runs[test_id] for test_id in [*order, *sorted(runs.keys() - set(order))]}
 
@@ -381,8 +392,21 @@ def _test_ids_in(path: Path) -> list[str]:
     return ids
 
 
-def _shard(planned: Mapping[str, list[str]], workers: int) -> list[dict[str, list[str]]]:
-    """Whole modules spread over at most `workers` shards, largest first onto the lightest shard."""
+def _shard(
+    planned: Mapping[str, list[str]], workers: int, *, split_modules: bool = False
+) -> list[dict[str, list[str]]]:
+    """Whole modules spread over at most `workers` shards, largest first onto the lightest shard; with
+    `split_modules`, their tests one by one, in order, so a one-module suite still uses every worker."""
+    if split_modules:
+        tests = [(module, test_id) for module, ids in planned.items() for test_id in ids]
+        count = max(1, min(workers, len(tests)))
+        dealt: list[dict[str, list[str]]] = [{} for _ in range(count)]
+        for index, (module, test_id) in enumerate(tests):
+            dealt[index % count].setdefault(module, []).append(test_id)
+        # a module no test was found in still runs once, so that its collection error is reported
+        for module in [module for module, ids in planned.items() if not ids]:
+            dealt[0][module] = []
+        return [shard for shard in dealt if shard]
     count = max(1, min(workers, len(planned)))
     shards: list[dict[str, list[str]]] = [{} for _ in range(count)]
     loads = [0] * count
@@ -400,11 +424,34 @@ class _ShardOptions(NamedTuple):
     extra_args: Sequence[str]
     limits: Limits
     confirm_passes: bool
+    network: Mapping[str, str]  # the variables sending the suite's traffic through the policy's proxy
+
+
+_PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+
+
+@contextlib.asynccontextmanager
+async def _policed_network(policy: TargetPolicy) -> AsyncIterator[dict[str, str]]:
+    """The variables that send a suite's requests through a `GuardingProxy` of this process (none when the
+    policy admits inner addresses: the embedded CLI runs suites as its user would)."""
+    if policy.inner_addresses:
+        yield {}
+        return
+    proxy = GuardingProxy(policy)
+    url = await proxy.start()
+    try:
+        yield {containment.GUARD_PROXY_VARIABLE: url, **dict.fromkeys(_PROXY_VARIABLES, url)}
+    finally:
+        await proxy.close()
 
 
 def _child_env(run_dir: Path, options: _ShardOptions, select: Path | None) -> dict[str, str]:
     # Neither the service's secrets nor the options of whatever pytest launched us are the suite's.
     merged = containment.child_environment(os.environ, options.env)
+    if options.network:
+        for name in ("NO_PROXY", "no_proxy"):  # no host goes round the policy
+            merged.pop(name, None)
+        merged.update(options.network)
     merged.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     merged["PYTHONPATH"] = os.pathsep.join(filter(None, [str(run_dir), merged.get("PYTHONPATH", "")]))
     merged["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -575,6 +622,8 @@ def _nodeid(case: ET.Element) -> str:
 
 def _case_run(test_id: str, case: ET.Element, properties: Mapping[str, str]) -> TestRun:
     run = _outcome_run(test_id, case, properties)
+    if snapshot := properties.get("testops.page_snapshot"):
+        run = run.model_copy(update={"page_snapshot": snapshot})
     return run.model_copy(update={"browser_lost": True}) if "testops.browser_lost" in properties else run
 
 
@@ -771,4 +820,10 @@ def _result(test_id: str, run: TestRun | None) -> ValidationResult:
     if run is None:
         return ValidationResult(test_id=test_id, verdict=Verdict.BROKEN, message="not run")
     verdict = classify(run)
-    return ValidationResult(test_id=test_id, verdict=verdict, message=run.message, duration_s=run.duration_s)
+    return ValidationResult(
+        test_id=test_id,
+        verdict=verdict,
+        message=run.message,
+        duration_s=run.duration_s,
+        page_snapshot=run.page_snapshot,
+    )

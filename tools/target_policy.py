@@ -263,10 +263,7 @@ class GuardingProxy:
             asyncio.LimitOverrunError,
             TimeoutError,
         ) as error:
-            status = "403 Forbidden" if isinstance(error, TargetRefusedError) else "502 Bad Gateway"
-            client_writer.write(
-                f"HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
-            )
+            client_writer.write(_refusal(error))
             await _closed(client_writer)
             return
         upstream_reader, upstream_writer = upstream
@@ -279,6 +276,22 @@ class GuardingProxy:
         await asyncio.gather(
             _pipe(client_reader, upstream_writer, limit=body_length), _pipe(upstream_reader, client_writer)
         )
+
+
+# The header naming why the proxy refused a request; a contained suite's httpx turns it into an error.
+REFUSED_HEADER = "X-TestOps-Refused"
+
+
+def _refusal(error: Exception) -> bytes:
+    """The proxy's answer to a request it will not pass on; the reason is in the status line too, the one
+    part of a refused CONNECT that httpx reports."""
+    if isinstance(error, TargetRefusedError):
+        reason = " ".join(str(error).split()).encode("latin-1", "replace").decode("latin-1")
+        return (
+            f"HTTP/1.1 403 {reason}\r\n{REFUSED_HEADER}: {reason}\r\n"
+            "Content-Length: 0\r\nConnection: close\r\n\r\n"
+        ).encode("latin-1")
+    return b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 
 def _origin_form(head: bytes, method: str, target: str) -> bytes:

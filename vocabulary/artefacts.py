@@ -82,6 +82,8 @@ class ValidationResult(BaseModel):
     message: str = ""
     duration_s: float = 0.0
     attempt: int = 0  # the validation pass this verdict came from (0 = first)
+    # A UI test that failed: the page's accessibility snapshot at that moment, what a repair is shown.
+    page_snapshot: str = ""
 
 
 class Finding(BaseModel):
@@ -139,6 +141,8 @@ class ReviewDecision(BaseModel):
     approved: bool
     comment: str = ""
     drop_test_ids: list[str] = Field(default_factory=list)
+    # Findings the reviewer called expected behaviour: test id -> their note (the test is dropped).
+    notes: dict[str, str] = Field(default_factory=dict)
 
 
 class LlmUsage(BaseModel):

@@ -82,9 +82,26 @@ def changes_own_account(operation: Operation) -> bool:
     )
     changes = credentials or bool(fields & (_LOGIN_FIELDS | _ACTIVE_FIELDS))
     # Logging out ends the session the call is made in: the suite's own, with its credentials.
+    return _ends_session(operation) or own and (operation.method == "delete" or changes)
+
+
+def _ends_session(operation: Operation) -> bool:
+    """Whether the call logs out (or signs out)."""
     words = [*_words(operation.path), *_words(operation.operation_id), *_words(operation.summary)]
-    ends_session = bool(_SESSION_END & {*words, *(a + b for a, b in itertools.pairwise(words))})
-    return ends_session or own and (operation.method == "delete" or changes)
+    return bool(_SESSION_END & {*words, *(a + b for a, b in itertools.pairwise(words))})
+
+
+def own_account_deletion(api: ApiModel) -> dict[str, Any] | None:
+    """How a signed-up user deletes its own account: the path, and the body field (in its envelope, if any)
+    naming the current password when the call asks for it; None when the spec has no such call."""
+    for operation in api.operations:
+        if operation.method == "delete" and changes_own_account(operation) and not _ends_session(operation):
+            body = operation.request_body
+            envelope = account_fields(body.schema_)[0] if body else ""
+            fields = _body_properties(operation)
+            password = next((n for n, p in fields.items() if _is_current_password(n, p, operation)), None)
+            return {"path": operation.path, "password": password, "envelope": envelope}
+    return None
 
 
 def account_aware(planner: Planner, scenarios: list[Scenario]) -> list[Scenario]:

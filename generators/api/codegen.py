@@ -99,6 +99,28 @@ def _run_time_helpers(scenario: Scenario) -> list[str]:
     return sorted(found)
 
 
+def _read_answers(steps: list[Step]) -> set[str]:
+    """The saved answers some value reads: a later call, a check, or the cleanup of a later step (a step's
+    own cleanup reads its answer from `response`)."""
+    found: set[str] = set()
+
+    def visit(value: Any, own: str | None = None) -> None:
+        if isinstance(value, Ref) and value.step != own:
+            found.add(value.step)
+        elif isinstance(value, dict):
+            for item in value.values():
+                visit(item, own)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item, own)
+
+    for step in steps:
+        visit([step.path_params, step.query, step.body, [check.value for check in step.expect.fields]])
+        if step.expect.cleanup:
+            visit(step.expect.cleanup.path_params, own=step.save_as)
+    return found
+
+
 def _ref_expr(ref: Ref) -> str:
     expression = f'value_at({ref.step}, "{ref.pointer}"){_shift(ref)}'
     return expression if ref.at_least is None else f"max({expression}, {ref.at_least!r})"
@@ -277,8 +299,6 @@ def _render_expectation(step: Step, api: ApiModel, writer: _Writer, indent: str)
     for check in expect.fields:
         if check not in equal:
             writer.add(indent, _render_check(check, body_var or "body", writer))
-    if expect.cleanup:
-        writer.add(indent, _cleanup_call(expect.cleanup, api, writer, indent))
 
 
 def _render_values(checks: list[FieldCheck], body_var: str, writer: _Writer, indent: str) -> None:
@@ -305,13 +325,27 @@ def _walk_call(step: Step, paging: Paging, api: ApiModel, writer: _Writer) -> st
     return f'{writer.use("walk_pages")}({client}, response, "{step.operation_id}"{keywords})'
 
 
-def _cleanup_call(cleanup: Cleanup, api: ApiModel, writer: _Writer, indent: str) -> str:
+def _cleanup_call(cleanup: Cleanup, saved: set[str], api: ApiModel, writer: _Writer, indent: str) -> str:
+    """`cleanup.delete_made(...)` for the call just made: values of steps `saved` before it are known, a
+    Ref to any other step is this call's own answer (the id it made), read from `response`."""
+    known = {name: value for name, value in cleanup.path_params.items()
+             if not isinstance(value, Ref) or value.step in saved}  # fmt: skip
+    inner = indent + _INDENT
     params = ", ".join(
-        f"{json.dumps(name)}: {_checked_value(value, writer, indent)}"
+        f"{json.dumps(name)}: {_checked_value(value, writer, inner)}" for name, value in known.items()
+    )
+    made = ", ".join(
+        f"{json.dumps(name)}: {json.dumps(value.pointer)}"
         for name, value in cleanup.path_params.items()
+        if name not in known and isinstance(value, Ref)
     )
     client = _client_for(Step(operation_id=cleanup.operation_id, title="clean up"), api)
-    return f"cleanup.delete({client}, {json.dumps(cleanup.path)}, {{{params}}})"
+    arguments = [client, "response", json.dumps(cleanup.path), f"{{{params}}}", f"made={{{made}}}"]
+    call = f"cleanup.delete_made({', '.join(arguments)})"
+    if len(indent + call) <= _MAX_LINE:
+        return call
+    lines = "".join(f"{inner}{argument},\n" for argument in arguments)
+    return f"cleanup.delete_made(\n{lines}{indent})"
 
 
 def _checked_value(value: Any, writer: _Writer, indent: str = "") -> str:
@@ -383,12 +417,20 @@ def render_scenario(scenario: Scenario, api: ApiModel, *, module: str) -> Genera
     base = _INDENT * 2 if cleanups else _INDENT
     if cleanups:
         writer.add(_INDENT, f"with {writer.use('cleanup_after')}() as cleanup:")
+    saved: set[str] = set()
+    read = _read_answers(scenario.steps)
     for step in scenario.steps:
         indent = base + _INDENT if multi_step else base
         if multi_step:
             writer.add(base, f"with allure.step({json.dumps(step.title)}):")
         _render_call(step, api, writer, indent, scenario.timeout_s)
-        _render_expectation(step, api, writer, indent)
+        if step.expect.cleanup:
+            # Before the checks: what a call made is deleted even when a check of its answer fails.
+            writer.add(indent, _cleanup_call(step.expect.cleanup, saved, api, writer, indent))
+        # An answer no later value reads is checked, not bound to a name.
+        bound = step if step.save_as in read else step.model_copy(update={"save_as": None})
+        _render_expectation(bound, api, writer, indent)
+        saved |= {step.save_as} if step.save_as else set()
     fixtures = sorted({_client_for(step, api) for step in [*scenario.steps, *cleanups]})
     signature = ", ".join(f"{f}: httpx.Client" for f in fixtures)
     decorators = [

@@ -189,6 +189,8 @@ def _unique_names(scenarios: list[Scenario], all_scenarios: list[Scenario]) -> l
 
 def support_files(api: ApiModel) -> dict[str, str]:
     """The suite's fixed files plus the ones that carry this API's settings and response schemas."""
+    from generators.api.accounts import own_account_deletion  # builds on this module
+
     package = resources.files("generators.api.suite")
     files = {name: package.joinpath(name).read_text(encoding="utf-8") for name in _STATIC_FILES}
     schemes = [
@@ -213,6 +215,8 @@ def support_files(api: ApiModel) -> dict[str, str]:
         f"SECURED = {any(op.security for op in api.operations)!r}\n"
         "# A public sign-up the suite may use to make a second user when none is configured (or None).\n"
         f"SIGN_UP = {py_literal(_sign_up_settings(api))}\n"
+        "# How a user the suite signed up deletes its own account when done with it (or None: it stays).\n"
+        f"DELETE_ACCOUNT = {py_literal(own_account_deletion(api))}\n"
     )
     files["spec_schemas.json"] = json.dumps(response_schemas(api), indent=2, ensure_ascii=False) + "\n"
     files["pytest.ini"] = _PYTEST_INI

@@ -940,18 +940,24 @@ class Planner:
         return None
 
     def with_cleanups(self, scenario: Scenario) -> Scenario:
-        """The scenario with each item it creates deleted when it ends, where the spec has a DELETE for it."""
+        """The scenario with each item it creates deleted when it ends, where the spec has a DELETE for it.
+
+        A creation expected to be refused gets one too: a target that accepts it anyway made an item (the
+        suite deletes it only then). Only a creation expected to succeed is saved for later steps.
+        """
         steps = []
         for number, step in enumerate(scenario.steps, start=1):
             operation = self.api.operation(step.operation_id)
-            made = operation is not None and operation.method == "post" and expects_success(step)
+            succeeds = expects_success(step)
             save_as = step.save_as or f"made_{number}"
-            cleanup = self.cleanup_for(operation, save_as, step.path_params) if made and operation else None
+            creates = operation is not None and operation.method == "post"
+            cleanup = self.cleanup_for(operation, save_as, step.path_params) if creates else None
             if step.expect.cleanup is not None or cleanup is None:
                 steps.append(step)
                 continue
             expect = step.expect.model_copy(update={"cleanup": cleanup})
-            steps.append(step.model_copy(update={"save_as": save_as, "expect": expect}))
+            saved = {"save_as": save_as} if succeeds else {}
+            steps.append(step.model_copy(update={**saved, "expect": expect}))
         return scenario.model_copy(update={"steps": steps})
 
     def leaves_data(self, scenario: Scenario) -> str | None:
@@ -963,6 +969,23 @@ class Planner:
             resource = next((r for r in self.resources if r.create == operation.operation_id), None)
             if resource is not None and resource.delete is None:
                 return f"creates {resource.name} and the spec has no DELETE to remove them"
+        return self._leaves_users(scenario)
+
+    def _leaves_users(self, scenario: Scenario) -> str | None:
+        """The users its fixtures sign up that the spec gives them no way to delete (the suite deletes the
+        others when done with them)."""
+        from generators.api.accounts import own_account_deletion, sign_up_settings  # build on this module
+
+        if sign_up_settings(self.api) is None or own_account_deletion(self.api) is not None:
+            return None
+        auths = {step.auth for step in scenario.steps}
+        if "throwaway" in auths:
+            return "signs up a throwaway user and the spec has no call deleting one's own account"
+        if "second" in auths:
+            return (
+                "signs up a second user when no TESTOPS_API_*_2 identity is set, and the spec has no call"
+                " deleting one's own account"
+            )
         return None
 
 

@@ -9,6 +9,7 @@ from generators.base import GeneratedSuite
 from generators.ui.baseline import plan_baseline
 from generators.ui.codegen import choices_in, render, spelled
 from generators.ui.page_facts import PageFacts, snake
+from generators.ui.phrases import Reading
 from generators.ui.requirements import Known, Reach, Uncovered, known_values, plan_requirement
 from generators.ui.scenario import Scenario
 from vocabulary.artefacts import GeneratedTest, Requirement, RequirementCoverage, ValidationResult, Verdict
@@ -57,6 +58,14 @@ class OfflineUiGenerator:
         repaired = render(scenario, {**choices, failing.var: current + 1}, variant=test.variant + 1)
         return repaired
 
+    def plan_reading(
+        self, page: PageModel, requirement: Requirement, reading: Reading, requirements: list[Requirement]
+    ) -> Scenario | Uncovered:
+        """The scenario for a requirement read elsewhere (an LLM's answer), planned as the reader's are."""
+        facts = PageFacts(page)
+        reached = [(PageFacts(state.page), Reach(facts.path, state)) for state in page.reached]
+        return _planned(requirement, facts, reached, known_values(requirements), module_for(facts), reading)
+
     def _plan(
         self, page: PageModel, requirements: list[Requirement]
     ) -> tuple[list[Scenario], list[RequirementCoverage]]:
@@ -89,13 +98,14 @@ def _planned(
     reached: list[tuple[PageFacts, Reach]],
     known: Known,
     module: str,
+    reading: Reading | None = None,
 ) -> Scenario | Uncovered:
     """The requirement planned on the page as loaded, else on the first reached state that grounds it."""
-    planned = plan_requirement(requirement, facts, known, module=module)
+    planned = plan_requirement(requirement, facts, known, module=module, reading=reading)
     for state_facts, reach in reached:
         if not isinstance(planned, Uncovered):
             break
-        again = plan_requirement(requirement, state_facts, known, module=module, reach=reach)
+        again = plan_requirement(requirement, state_facts, known, module=module, reach=reach, reading=reading)
         if isinstance(again, Uncovered):
             # both reasons, when they differ: what the page as loaded lacks, and what the reached state lacks
             if again.reason != planned.reason:

@@ -262,6 +262,12 @@ class PageFacts:
                 return ItemAttribute(unit=symbols[0])
         return None
 
+    def price_unit(self, item_count: int) -> str | None:
+        """The one currency sign of the amounts the page shows, when it shows one for each of its items."""
+        # the ARIA snapshot, not the visible texts: those name two equal prices once
+        signs = _CURRENCY.findall(self.page.aria_snapshot)
+        return signs[0] if item_count and len(signs) >= item_count and len(set(signs)) == 1 else None
+
     def find(self, text_words: str, *, kinds: Sequence[type] = (), exact_text: str = "") -> Control | None:
         """The control best named by these words (or exactly this text), of the given kinds."""
         wanted = [w for w in words(text_words) if w not in _STOPWORDS]

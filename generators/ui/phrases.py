@@ -95,6 +95,10 @@ class Choose:
     hint: str = ""
 
 
+# Click.kind of a control named only by the verb of the sentence ("Continuing" presses "Continue")
+VERB_KIND = "verb"
+
+
 @dataclass(frozen=True)
 class Click:
     """Click the control worded `text`; `within`: the one inside the list item holding that text."""
@@ -335,6 +339,41 @@ class EveryItemShows:
 
 
 @dataclass(frozen=True)
+class SortedBy:
+    """The listed items are in order of one of their attributes ("by name", "by price"), highest first when
+    `descending`."""
+
+    attribute: str
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class OnCounter:
+    """The number shows on the small counter (a badge) of the control named by `words` ("the cart badge")."""
+
+    text: str
+    words: str
+    counter: str = "badge"  # what the requirement calls the counter: badge, counter, bubble…
+
+
+@dataclass(frozen=True)
+class Amount:
+    """One amount a page shows under a label: as it is ("the item total"), as a percentage of the amount
+    named before it ("a tax of 8%"), or as the sum of the amounts named before it ("the total of both")."""
+
+    label: str
+    percent: float | None = None
+    sums: bool = False
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """The labelled amounts are shown, and each relates to the ones before it as the requirement says."""
+
+    amounts: tuple[Amount, ...]
+
+
+@dataclass(frozen=True)
 class Persists:
     """What the test added is still listed after the page is loaded again."""
 
@@ -416,6 +455,9 @@ Outcome = (
     | OthersHidden
     | InRegion
     | Persists
+    | SortedBy
+    | OnCounter
+    | Amounts
     | EveryItemHas
     | EveryItemShows
     | HidesItems
@@ -657,6 +699,11 @@ def _choose(match: re.Match[str], text: QuotedText) -> Action:
         )
     hint = (match["hint"] or match["after"] or "").strip()
     return Choose(option=text.quotes[int(match[2])], hint=hint)
+
+
+@_action(rf"\bsort(?:s|ing|ed)?\s+(?:the\s+[\w-]+\s+)?by\s+{_SLOT}")
+def _sort(match: re.Match[str], text: QuotedText) -> Action:
+    return Choose(option=text.quotes[int(match[1])], hint="sort")
 
 
 @_action(
@@ -1070,6 +1117,75 @@ def _count(match: re.Match[str], text: QuotedText) -> Outcome:
     return CountIs(count=0, noun=noun)
 
 
+_ORDER_VERB = r"(?:orders?|sorts?|arranges?|lists?|shows?|puts?)"
+_LOW = r"lowest|smallest|cheapest|least\s+expensive|oldest|earliest|fewest|first"
+_HIGH = r"highest|largest|biggest|dearest|most\s+expensive|newest|latest|most|last"
+
+
+@_outcome(
+    rf"\b{_ORDER_VERB}\s+(?:the\s+|its\s+|all\s+)?(?:[\w-]+\s+)?from\s+(?:the\s+)?(?P<from>{_LOW}|{_HIGH})\s+"
+    rf"(?:(?P<first>[\w-]+)\s+)?to\s+(?:the\s+)?(?:{_LOW}|{_HIGH})(?:\s+(?P<attribute>[\w-]+))?"
+    rf"|\b{_ORDER_VERB}\s+(?:the\s+|its\s+|all\s+)?(?:[\w-]+\s+)?by\s+(?:their\s+|its\s+)?(?P<by>[\w-]+)"
+    r"(?:\s*,?\s*(?:in\s+)?(?P<way>reverse\s+|inverse\s+|descending\s+|ascending\s+)?"
+    r"(?:alphabetical|alphabetic|numerical|numeric|ascending|descending|increasing|decreasing)?\s*order"
+    r"|\s*,?\s*(?P<way2>ascending|descending|increasing|decreasing|from\s+a\s+to\s+z|from\s+z\s+to\s+a)"
+    rf"|\s*,?\s*from\s+(?:the\s+)?(?P<from2>{_LOW}|{_HIGH})\s+to\s+(?:the\s+)?(?:{_LOW}|{_HIGH}))"
+)
+def _sorted_by(match: re.Match[str], text: QuotedText) -> Outcome:
+    if match["from2"]:
+        return SortedBy(match["by"].lower(), bool(re.fullmatch(_HIGH, match["from2"].lower())))
+    if match["by"]:
+        way = (match["way"] or match["way2"] or match[0]).lower()
+        descending = bool(re.search(r"reverse|inverse|descending|decreasing|z\s+to\s+a", way))
+        return SortedBy(match["by"].lower(), descending)
+    attribute = (match["attribute"] or match["first"] or "").lower()
+    return SortedBy(attribute, bool(re.fullmatch(_HIGH, match["from"].lower())))
+
+
+_AMOUNT = (
+    r"(?:the|an?|its)\s+[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?"
+    r"(?:\s+of\s+(?:\d+(?:\.\d+)?\s*%|both|all|them|the\s+two|all\s+of\s+them))?"
+)
+_AMOUNT_JOINT = r"\s*,\s*(?:and\s+)?|\s+and\s+"
+_ONE_AMOUNT = re.compile(
+    r"(?:the|an?|its)\s+(?P<label>[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}?)"
+    r"(?:\s+of\s+(?:(?P<percent>\d+(?:\.\d+)?)\s*%|(?P<sums>both|all|them|the\s+two|all\s+of\s+them)))?$",
+    re.IGNORECASE,
+)
+
+
+@_outcome(
+    rf"\b{_SHOW}\s+(?=[^«]*\bof\s+(?:\d+(?:\.\d+)?\s*%|both|all|them|the\s+two)\b)"
+    rf"(?P<amounts>{_AMOUNT}(?:(?:{_AMOUNT_JOINT}){_AMOUNT})+)\s*$"
+)
+def _amounts(match: re.Match[str], text: QuotedText) -> Outcome:
+    parts = re.split(_AMOUNT_JOINT, match["amounts"].strip(), flags=re.IGNORECASE)
+    amounts: list[Amount] = []
+    for part in parts:
+        found = _ONE_AMOUNT.match(part.strip())
+        if found is None:
+            raise _Unread(f'"{part}" is not an amount the generator understands')
+        percent = float(found["percent"]) if found["percent"] else None
+        amounts.append(Amount(found["label"].lower(), percent, bool(found["sums"])))
+    return Amounts(tuple(amounts))
+
+
+_COUNTER = r"(?P<counter>badge|counter|bubble|count|indicator)"
+# the words naming what carries the counter ("the cart badge"), not an article ("the counter shows")
+_CARRIER = r"(?!(?:the|an?|its|their|this|that)\b)[\w-]+(?:\s+[\w-]+)?"
+
+
+@_outcome(
+    rf"\b{_SHOW}\s+(?P<value>{_SLOT}|\d+)\s+(?:on|in|as)\s+(?:the\s+|its\s+)?(?P<words>{_CARRIER})\s+{_COUNTER}\b"
+    rf"|\b(?:the\s+)?(?P<words2>{_CARRIER})\s+{_COUNTER.replace('counter>', 'counter2>')}\s+"
+    rf"(?:shows?|reads?|displays?|says?|becomes?)\s+(?P<value2>{_SLOT}|\d+)"
+)
+def _on_counter(match: re.Match[str], text: QuotedText) -> Outcome:
+    words = match["words"] or match["words2"]
+    counter = match["counter"] or match["counter2"]
+    return OnCounter(text.slot(match["value"] or match["value2"]), words.lower(), counter.lower())
+
+
 @_outcome(rf"\b(?:number|count)\s+of\s+(?P<noun>[\w-]+)\s+(?:is|becomes|equals|reads)\s+{_NUMBER}\b")
 def _number_of(match: re.Match[str], text: QuotedText) -> Outcome:
     return CountIs(count=number(match[2]), noun=match["noun"].lower())
@@ -1209,8 +1325,9 @@ _PATH = r"/[\w/.{}-]*"
 
 
 @_outcome(
-    rf"\b(?:opens?|goes\s+to|navigates?\s+to|leads?\s+to|redirects?\s+to|takes?\s+\w+\s+to|lands?\s+on)\s+"
-    rf"(?P<dest>{_SLOT}|{_PATH}|the\s+[\w ]+?\s+page)(?=\W|$)"
+    r"\b(?:opens?|goes\s+to|navigates?\s+to|leads?\s+to|redirects?\s+to|takes?\s+\w+\s+to|lands?\s+on"
+    r"|returns?\s+to|(?:goes|comes|gets)\s+back\s+to|(?:brings?|takes?|sends?)\s+(?:\w+\s+)?back\s+to)\s+"
+    rf"(?P<dest>{_SLOT}|{_PATH}|the\s+[\w -]+?\s+page)(?=\W|$)"
     rf"|^\s*(?:i\s+am\s+)?(?:on\s+)?(?:the\s+)?(?:[\w ]+?\s+)?at\s+(?P<at>{_PATH})"
     rf"|^\s*(?P<bare>{_PATH})"
 )
@@ -1485,10 +1602,15 @@ def _read_claim(
         actions = _condition(lead["clause"], text) + read_actions(before, text)
     verb = re.match(r"\s*(\w+ing)\b", before)
     if role != "then" and verb and not actions and verb[1].lower() not in _NOT_VERBS:
-        # an action nobody recognised would silently be left out, and the test would check the wrong thing
-        raise _Unread(
-            f'"{text.unmask(" ".join(before.split()[:4]))}" is not an action the generator can perform'
-        )
+        if not _LEFT_EMPTY.search(before):
+            # an action nobody recognised would silently be left out, and the test would check the wrong thing
+            raise _Unread(
+                f'"{text.unmask(" ".join(before.split()[:4]))}" is not an action the generator can perform'
+            )
+        # "Continuing the checkout with an empty First Name …": pressing the control the verb names (a form's
+        # button) with that field empty; the planner says so when the page has no such control
+        actions = _empty_submits([Click(verb[1][: -len("ing")], kind=VERB_KIND)], before, text)
+        before = ""  # the words before the outcome are that action, not what the outcome is about
     outcome_text = QuotedText(claim[match.start() : end], text.quotes)
     outcome_match = match.re.match(outcome_text.text) or match
     outcome = recognizer(outcome_match, outcome_text)

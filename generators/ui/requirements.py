@@ -29,6 +29,7 @@ from generators.ui.scenario import Element, Scenario, Statement, Step, Use, chec
 from tools.page_recon import plausible_value
 from vocabulary.artefacts import Requirement
 from vocabulary.page_model import Button, InputField, Link, LocatorCandidate, ReachedState, Select
+from vocabulary.page_model import Step as RecordedStep
 
 # Entries a test makes up when a requirement says "adding three items" without naming them.
 SAMPLE_ENTRIES = (
@@ -49,6 +50,12 @@ _ROLE_WORDS = (
     ("status", r"status|notice|notification|greeting|welcome"),
 )
 _PAGE_WORDS = {"", "page", "site", "screen", "app", "application"}
+# what an item's name is called (the first line of its text), and what its price is
+_NAME_WORDS = {"name", "title", "label"}
+_MONEY_WORDS = {"price", "cost", "amount"}
+_SIGN_IN_PAGE = re.compile(
+    r"(?:the\s+)?(?:log\s*-?in|sign\s*-?in|sign-on)\s+(?:page|screen|form)", re.IGNORECASE
+)
 # which way in DOM order a place word points from the control it names
 _ORDER_AXES = {
     "below": "following", "under": "following", "underneath": "following", "beneath": "following",
@@ -218,20 +225,32 @@ class _Builder:
         """Recon's steps from the page it opened to the reached state, with the locators recon used."""
         if self.reach is None:
             raise Unplannable("the requirement's state is the page as loaded")
+        self.step(self.reach.state.purpose, *self._replay(self.reach.state.steps))
+
+    def _replay(self, recorded_steps: Sequence[RecordedStep]) -> list[Statement]:
+        """Recon's recorded steps as statements, each with the locator recon used and done as recon did it."""
         statements: list[Statement] = []
-        for recorded in self.reach.state.steps:
+        for recorded in recorded_steps:
             if recorded.locator is None:
                 raise Unplannable(f"recon kept no locator for {recorded.target}")
             named = re.search(r'"(.*)"', recorded.target)
-            typed = recorded.action == "fill"
+            typed = recorded.action in ("fill", "press", "select")
             suffix = "_field" if typed else "_button"
             base = snake(named.group(1) if named else recorded.target) + ("" if typed else suffix)
-            var = self._add(base, (recorded.locator.to_python(),), recorded.target, suffix)
-            if recorded.action in ("fill", "press"):
-                statements.append(do(var, recorded.action, lit(recorded.value or "")))
-            else:
-                statements.append(do(var, "click"))
-        self.step(self.reach.state.purpose, *statements)
+            options = (recorded.locator.to_python(),)
+            known = next((e.var for e in self.scenario.elements if e.options == options), None)
+            var = known or self._add(base, options, recorded.target, suffix)
+            match recorded.action:
+                case "fill" | "press":
+                    statements.append(do(var, recorded.action, lit(recorded.value or "")))
+                case "select":
+                    statements.append(do(var, "select_option", lit(recorded.value or "")))
+                case "hover" | "dblclick":
+                    statements.append(do(var, recorded.action))
+                case _:
+                    # recon ticks boxes by clicking them, as a user toggles them
+                    statements.append(do(var, "click"))
+        return statements
 
     def act(self, action: p.Action) -> None:
         self.acted = True
@@ -331,14 +350,18 @@ class _Builder:
             self._delete(within)
             return
         kinds = _KIND_TYPES.get(kind, ())
+        wanted = _verb_names(text) if kind == p.VERB_KIND else {text.lower()}
         alike = [
             c
             for c in self.facts.controls()
-            if (not kinds or isinstance(c, kinds))
-            and any(n.strip().lower() == text.lower() for n in names_of(c))
+            if (not kinds or isinstance(c, kinds)) and any(n.strip().lower() in wanted for n in names_of(c))
         ]
         if within:
             alike = [c for c in alike if _owner(c).lower().startswith(within.lower())]
+        if not alike and kind == p.VERB_KIND:
+            raise Unplannable(f'nothing on the page is named for the verb "{text}…ing" (a button or link)')
+        if not alike and not within and self._click_revealed(text):
+            return
         if not alike:
             if self.elsewhere:
                 # a page recon did not read: its control is found by the words the requirement quotes
@@ -357,6 +380,32 @@ class _Builder:
         entry = self.facts.entry()
         if entry is not None and entry.submit is control:
             self._sent_entry("submit")
+
+    def _click_revealed(self, text: str) -> bool:
+        """Click a control recon saw appear only after one click here (a menu's item once the menu is open):
+        that click first, as recon did it, then the control; False when recon saw no such control."""
+        for interaction in self.facts.page.interactions:
+            shown = next(
+                (
+                    e
+                    for e in interaction.appeared_elements
+                    if e.kind == "control" and e.name.strip().lower() == text.lower()
+                ),
+                None,
+            )
+            opener = interaction.locator
+            if shown is None or shown.locator is None or opener is None or interaction.action != "click":
+                continue
+            # one click on the state as it is (a menu button), not a chain of them
+            if interaction.path or interaction.url_after != interaction.url_before or interaction.error:
+                continue
+            opening = RecordedStep(action="click", target=interaction.target, locator=opener)
+            steps = [opening]
+            self.step(f"Click {interaction.target} to show {lit(text)}", *self._replay(steps))
+            var = self._add(snake(text) + "_button", (shown.locator.to_python(),), lit(text), "_button")
+            self.step(f"Click {lit(text)}", do(var, "click"))
+            return True
+        return False
 
     def _double_click(self, text: str) -> None:
         control = self.facts.find("", exact_text=text)
@@ -566,7 +615,12 @@ class _Builder:
     def _choose(self, option: str, hint: str) -> None:
         select = self.facts.select_with(option, hint)
         if select is None:
-            raise Unplannable(f'no select on the page offers "{option}"')
+            # "choosing Logout in the menu": a menu's item, not a select's option
+            try:
+                self._click(option, "", "")
+            except Unplannable:
+                raise Unplannable(f'no select offers "{option}", nor is a control named so') from None
+            return
         label = next(o.label for o in select.options if option.lower() in (o.label.lower(), o.value.lower()))
         self.chosen = (select, label)
         self.step(
@@ -761,6 +815,12 @@ class _Builder:
                 self._every_item_has(kind, name)
             case p.EveryItemShows(attributes, beside):
                 self._every_item_shows(attributes, beside)
+            case p.SortedBy(attribute, descending):
+                self._sorted_by(attribute, descending=descending)
+            case p.OnCounter(text, words, counter):
+                self._on_counter(text, words, counter)
+            case p.Amounts(amounts):
+                self._amounts(amounts)
             case p.Persists():
                 if not self.added:
                     self._add_entries(p.Add(count=1))  # "added entries persist": one the test adds itself
@@ -840,6 +900,112 @@ class _Builder:
                     f"Check that {count} {noun} {'is' if count == 1 else 'are'} listed",
                     check(items_var, "to_have_count", str(count)),
                 )
+
+    def _sorted_by(self, attribute: str, *, descending: bool) -> None:
+        """The listed items' names (their first line) or prices (the amount after the page's currency sign)
+        are in order; another attribute is not one recon can read off every item."""
+        items_var, collection = self.items()
+        if len(collection.item_texts) < 2:
+            raise Unplannable("fewer than two items are listed, so no order can be seen")
+        unit = (
+            self.facts.price_unit(len(collection.item_texts)) if singular(attribute) in _MONEY_WORDS else None
+        )
+        if singular(attribute) in _NAME_WORDS:
+            reading = "[text.strip().splitlines()[0].strip() for text in texts]"
+            key = ", key=str.casefold"
+        elif unit is not None:
+            unit = lit(unit)
+            reading = f'[float(text.split({unit}, 1)[1].split()[0].replace(",", "")) for text in texts]'
+            key = ""
+        else:
+            raise Unplannable(f'it orders the items by "{attribute}", which recon cannot read off each item')
+        way = "highest first" if descending else "lowest first"
+        message = lit(f"not in order of {attribute}: ")
+        reverse = ", reverse=True" if descending else ""
+        self.step(
+            f"Check that the items are in order of {attribute}, {way}",
+            code(f"expect({items_var}.first).to_be_visible()"),
+            code("texts = ", Use(items_var), ".all_inner_texts()"),
+            code(f"values = {reading}"),
+            code(f"assert values == sorted(values{key}{reverse}), {message} + str(values)"),
+        )
+
+    def _on_counter(self, text: str, words: str, counter: str) -> None:
+        """The number on a control's badge: a control named by the words whose name recon saw gain a number
+        when an action here changed the page (a cart link "Cart" becoming "Cart1")."""
+        wanted = set(words.split())
+        named = [
+            c
+            for c in self.facts.controls()
+            if isinstance(c, Link | Button) and any(wanted <= set(n.lower().split()) for n in names_of(c))
+        ]
+        if not named:
+            # "the items counter shows 3": an element of its own, not a badge on a control
+            self._shows_text(text, p.Subject(words=f"{words} {counter}"))
+            return
+        control = next((c for c in named if self._counter_seen(c)), None)
+        if control is None:
+            raise Unplannable(f"recon saw no action change a number on {describe(named[0])}")
+        target = self.declare(control)
+        self.step(
+            f"Check that {describe(control)} shows {lit(text)} on its counter",
+            check(target, "to_be_visible", suffix=f".get_by_text({lit(text)}, exact=True)"),
+        )
+
+    def _amounts(self, amounts: Sequence[p.Amount]) -> None:
+        """Each amount read off the text recon saw it labelled by ("Tax: $2.40"), then checked against the
+        ones before it: a percentage of the one just before (to the cent), or their sum."""
+        names: list[str] = []
+        statements: list[Statement] = []
+        for index, amount in enumerate(amounts):
+            labelled = re.compile(rf"{re.escape(amount.label)}\b\W*?(?P<unit>[$€£¥])\s?\d", re.IGNORECASE)
+            shown = [found for t in self.facts.page.visible_texts if (found := labelled.match(t))]
+            if len(shown) != 1:
+                raise Unplannable(f'recon saw no one amount labelled "{amount.label}" on the page')
+            unit = lit(shown[0]["unit"])
+            name = unique_var(snake(amount.label) or "amount", names, "")
+            names.append(name)
+            words_pattern = r"\s+".join(re.escape(w) for w in amount.label.split())
+            selector = lit(f"text=/^{words_pattern}\\b/i")
+            statements += [
+                code(f"expect(page.locator({selector})).to_be_visible()"),
+                code(
+                    f"{name} = float(page.locator({selector}).inner_text().split({unit}, 1)[1].split()[0]"
+                    '.replace(",", ""))'
+                ),
+            ]
+            if amount.percent is not None:
+                if index == 0:
+                    raise Unplannable(f'"{amount.label}" is a percentage of no amount named before it')
+                base, share = names[index - 1], amount.percent / 100
+                statements.append(
+                    code(
+                        f"assert abs({name} - round({base} * {share:g}, 2)) <= 0.01, ",
+                        lit(f"{amount.label} is not {amount.percent:g}% of {amounts[index - 1].label}: ")
+                        + f" + str(({name}, {base}))",
+                    )
+                )
+            elif amount.sums:
+                if index < 2:
+                    raise Unplannable(f'"{amount.label}" sums the amounts before it, and fewer than two are')
+                earlier = " + ".join(names[:index])
+                statements.append(
+                    code(
+                        f"assert abs({name} - ({earlier})) <= 0.01, ",
+                        lit(f"{amount.label} is not the sum: ") + f" + str(({name}, {earlier}))",
+                    )
+                )
+        labels = ", ".join(a.label for a in amounts)
+        self.step(f"Check the amounts shown: {labels}", *statements)
+
+    def _counter_seen(self, control: Control) -> bool:
+        """Whether an action recon took here replaced this control by one whose name adds a number."""
+        names = {n.strip().lower() for n in names_of(control) if n.strip()}
+        return any(
+            any(e.name.strip().lower() in names for e in i.disappeared_elements)
+            and any(_counted_name(e.name, names) for e in i.appeared_elements)
+            for i in self.facts.page.interactions
+        )
 
     def _make_appear(self, text: str, role: str) -> None:
         """Sign in so that a message the requirement only places shows: wrongly for the error recon saw a
@@ -1213,12 +1379,25 @@ class _Builder:
         self.step(f"Check that the page of {lit(owner)} opens", *statements)
 
     def _goes_to(self, destination: str, subject: p.Subject | None) -> None:
-        if subject is not None or self.clicked_link is not None:
+        # "choosing Logout in the menu returns to …": a select or field is not what is followed
+        followed = subject is not None and subject.kind in ("", "link")
+        if followed or self.clicked_link is not None:
             self._follow(self._link_subject(subject))
         path = destination if destination.startswith("/") else self._page_path(destination)
         if "{" in path:
             path = self._filled_in(path)
         self.step(f"Check that {path} opens", code(f"expect(page).to_have_url({url_expr(path)})"))
+
+    def _sign_in_path(self, destination: str) -> str:
+        """The address of the sign-in page: the page recon opened, when the way here signed in on it. A test
+        that never left it could not tell a return there from staying put."""
+        if self.reach is not None and _signed_in_on_the_way(self.reach, self.known):
+            return self.reach.path
+        if self.facts.login_form() is not None:
+            raise Unplannable(
+                f"the test would start on {destination} already, so no return to it could be seen"
+            )
+        raise Unplannable(f"recon signed in on no page that could be {destination}")
 
     def _filled_in(self, pattern: str) -> str:
         """A path with placeholders ("/products/{id}") as the followed link's own address, if it fits."""
@@ -1233,6 +1412,8 @@ class _Builder:
 
     def _page_path(self, destination: str) -> str:
         wanted = {w for w in re.findall(r"\w+", destination.lower()) if w not in ("the", "page")}
+        if _SIGN_IN_PAGE.fullmatch(destination.strip()):
+            return self._sign_in_path(destination)
         for entry in self.facts.page.site_map:
             path = self.facts.relative(entry.url)
             if path and wanted and wanted <= set(re.findall(r"\w+", f"{entry.title} {path}".lower())):
@@ -1246,6 +1427,27 @@ def _signs_in(reading: p.Reading, known: Known) -> bool:
         isinstance(beat, p.Login) and not beat.wrong and beat.user in ("", known.user)
         for beat in reading.beats
     )
+
+
+def _signed_in_on_the_way(reach: Reach | None, known: Known) -> bool:
+    """Whether recon's way to the state typed the password the requirements sign in with."""
+    steps = reach.state.steps if reach else []
+    return bool(known.password) and any(s.action == "fill" and s.value == known.password for s in steps)
+
+
+def _counted_name(name: str, names: set[str]) -> bool:
+    """Whether a control's name is one of `names` with a number after it ("Cart 1" of "Cart")."""
+    return any(re.fullmatch(rf"{re.escape(n)}\s*\d+", name.strip().lower()) for n in names)
+
+
+def _verb_names(stem: str) -> set[str]:
+    """The names a control called by a verb's -ing stem has: "continu" is "Continue", "sort" "Sort",
+    "shopp" "Shop"."""
+    stem = stem.lower()
+    names = {stem, f"{stem}e"}
+    if len(stem) > 2 and stem[-1] == stem[-2]:
+        names.add(stem[:-1])
+    return names
 
 
 def _names_page(subject: p.Subject) -> bool:
@@ -1284,13 +1486,20 @@ def _loosening(candidate: LocatorCandidate) -> list[LocatorCandidate]:
 
 
 def plan_requirement(
-    requirement: Requirement, facts: PageFacts, known: Known, *, module: str, reach: Reach | None = None
+    requirement: Requirement,
+    facts: PageFacts,
+    known: Known,
+    *,
+    module: str,
+    reach: Reach | None = None,
+    reading: p.Reading | None = None,
 ) -> Scenario | Uncovered:
     """The scenario testing this requirement on this page, or why there can be none.
 
     With `reach`, `facts` are of a state recon reached, and the test takes recon's steps there first.
+    `reading` is the requirement as read elsewhere (an LLM's structured answer); None reads its text.
     """
-    reading = p.read(requirement.text)
+    reading = reading or p.read(requirement.text)
     if reading.unread:
         return Uncovered(f"not testable: {reading.unread}")
     text = requirement.text.strip()

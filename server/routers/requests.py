@@ -23,7 +23,6 @@ from server.service import Service
 from server.submission import submit_api, submit_ui
 from storage.models import utcnow
 from storage.repository import (
-    bind_idempotency_key,
     claim_idempotency_key,
     list_requests,
     mark_enqueued,
@@ -43,8 +42,8 @@ IdempotencyKeyHeader = Annotated[
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 Body = TypeVar("Body", ApiRequestCreate, UiRequestCreate)
-# How a body becomes a stored, queued request owned by the given key.
-Submit = Callable[[Service, Body, uuid.UUID], RequestAccepted]
+# How a body becomes a stored, queued request owned by the given key, bound to the Idempotency-Key reserved.
+Submit = Callable[[Service, Body, uuid.UUID, str | None], RequestAccepted]
 
 
 def fingerprint(route: str, body: BaseModel) -> str:
@@ -67,7 +66,7 @@ def submit_once(
     Blocking (database, broker): call it from a worker thread.
     """
     if idempotency_key is None:
-        return _queued(service, submit(service, body, caller.key_id))
+        return _queued(service, submit(service, body, caller.key_id, None))
     return _submit_with_key(service, submit, body, caller=caller, key=scoped_key(caller, idempotency_key),
                             asked=fingerprint(route, body), response=response)
 
@@ -97,13 +96,12 @@ def _submit_with_key(
         response.headers[REPLAYED_HEADER] = "true"
         return RequestAccepted(request_id=holder.request_id)
     try:
-        accepted = submit(service, body, caller.key_id)
+        # The key is bound in the transaction that stores the request: from then on a retry gets it.
+        accepted = submit(service, body, caller.key_id, key)
     except BaseException:
         with service.sessions() as session:
             release_idempotency_key(session, key)  # nothing was made: a retry may use the key
         raise
-    with service.sessions() as session:
-        bind_idempotency_key(session, key, accepted.request_id)
     return _queued(service, accepted)
 
 

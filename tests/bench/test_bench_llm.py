@@ -11,6 +11,8 @@ from rich.console import Console
 from bench import llm
 from generators.llm.api import ClaimReply, OperationChoice
 from generators.llm.config import LlmConfig
+from generators.llm.ui import reading_of, ui_claim_schema
+from generators.ui import phrases
 
 
 def test_the_worst_ask_waits_out_every_try_and_every_backoff(tmp_path: Path) -> None:
@@ -37,6 +39,16 @@ def test_the_scripted_reply_picks_a_listed_operation_and_calls_it() -> None:
     reply = ClaimReply.model_validate_json(llm.scripted_reply(claim).content)
     assert reply.expressible
     assert [(s.operation_id, s.expect.statuses) for s in reply.steps] == [("listTags", [200])]
+
+
+def test_the_scripted_ui_reply_shows_the_first_heading_of_the_snapshot() -> None:
+    claim = {
+        "response_format": {"json_schema": {"name": "UiClaimReply"}},
+        "messages": [{"role": "user", "content": "Requirement R1: It greets.\n\nThe page /login, its "
+                      'accessibility snapshot:\n- main:\n  - heading "Sign in" [level=1]\n'}],
+    }  # fmt: skip
+    reply = ui_claim_schema().model_validate_json(llm.scripted_reply(claim).content)
+    assert reading_of(reply.beats) == phrases.Reading(beats=(phrases.Expect(phrases.ShowsText("Sign in")),))
 
 
 def test_a_quick_run_keeps_the_offline_scores_with_garbage_and_counts_scripted_tokens(tmp_path: Path) -> None:

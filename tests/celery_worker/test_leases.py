@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +15,18 @@ from kombu import Connection
 from redis.asyncio import Redis
 
 from celery_worker.app import TestOpsCelery
-from celery_worker.leases import claim_run, lease_key, reclaim, release_run, renew, run_key
+from celery_worker.leases import (
+    RunHeartbeat,
+    alive_key,
+    claim_run,
+    lease_key,
+    reclaim,
+    release_run,
+    renew,
+    run_key,
+)
 from graph.settings import Settings
+from tests.reliability.services import PrivateRedis, ServiceUnavailable
 
 QUEUE = "lease-test"
 LEASE_S = 0.2
@@ -75,18 +86,50 @@ def test_a_fresh_delivery_gets_time_to_take_its_lease(connections: tuple[Connect
     holder.default_channel.basic_ack(message.delivery_tag)
 
 
-async def test_a_run_belongs_to_one_live_delivery_at_a_time(settings: Settings) -> None:
-    """The same task queued twice: the second delivery may not run while the first's lease lives."""
+async def test_a_run_belongs_to_one_live_execution_at_a_time(settings: Settings) -> None:
+    """The same task queued twice, or one delivery handed out again: a copy may not run while the first
+    execution beats, and takes the run over only a lease after the first's heartbeat was found gone."""
+    loop = asyncio.get_running_loop()
     request_id = str(uuid.uuid4())
     async with Redis.from_url(settings.redis_url, decode_responses=True) as redis:
         claim = {"worker": "w1@test", "lease_s": LEASE_S, "ttl_s": 60}
-        assert await claim_run(redis, request_id, tag="first", **claim)
-        assert not await claim_run(redis, request_id, tag="second", **claim)
-        assert await claim_run(redis, request_id, tag="first", **claim)  # its own redelivery goes on
-        await release_run(redis, request_id, tag="second")  # not its claim: nothing happens
+        assert await claim_run(redis, request_id, execution="first", **claim)
+        with RunHeartbeat(settings.redis_url, request_id, execution="first", worker="w1@test",
+                          lease_s=LEASE_S):  # fmt: skip
+            for _ in range(3):
+                await asyncio.sleep(LEASE_S)
+                assert not await claim_run(redis, request_id, execution="copy", **claim)
+        await release_run(redis, request_id, execution="copy")  # not its claim: nothing happens
         assert await redis.get(run_key(request_id)) == "first"
-        await asyncio.sleep(LEASE_S * 1.5)  # the first delivery's worker died: its lease lapsed
-        assert await claim_run(redis, request_id, tag="second", **claim)
-        await release_run(redis, request_id, tag="second")
-        assert not await redis.exists(run_key(request_id))
-        await redis.delete(lease_key("first"), lease_key("second"))
+        await asyncio.sleep(LEASE_S * 1.5)  # the first execution died: its heartbeat lapsed
+        started = loop.time()
+        assert await claim_run(redis, request_id, execution="copy", **claim)
+        assert loop.time() - started >= LEASE_S * 0.9  # it waited a lease for a heartbeat first
+        await release_run(redis, request_id, execution="copy")
+        assert not await redis.exists(run_key(request_id), alive_key("copy"))
+
+
+async def test_a_redis_restart_never_hands_a_live_run_to_its_copy(tmp_path: Path) -> None:
+    """Down longer than a lease, Redis comes back with every heartbeat expired and the run's claim kept:
+    a copy delivered at once (kombu restoring unacked messages, a lapsed lease reclaimed) finds it busy,
+    before and after the live execution beats again."""
+    private = PrivateRedis(tmp_path / "redis")
+    try:
+        private.start()
+    except ServiceUnavailable as missing:
+        pytest.skip(f"no private Redis: {missing}")
+    request_id, lease_s = str(uuid.uuid4()), 0.5
+    claim = {"worker": "w1@test", "lease_s": lease_s, "ttl_s": 60}
+    try:
+        async with Redis.from_url(private.url, decode_responses=True) as redis:
+            assert await claim_run(redis, request_id, execution="first", **claim)
+        with RunHeartbeat(private.url, request_id, execution="first", worker="w1@test", lease_s=lease_s):
+            private.restart(down_s=lease_s * 3)
+            async with Redis.from_url(private.url, decode_responses=True) as redis:
+                assert not await claim_run(redis, request_id, execution="copy", **claim)  # waits, then busy
+                for _ in range(4):
+                    await asyncio.sleep(lease_s)
+                    assert not await claim_run(redis, request_id, execution="copy", **claim)
+                assert await redis.exists(alive_key("first"))  # it beats again
+    finally:
+        private.kill()

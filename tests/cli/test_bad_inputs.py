@@ -221,7 +221,7 @@ CASES = [
     Case("show-malformed-id", ("show", "42"), "not a request id: '42'"),
     Case("show-unknown-id", ("show", UNKNOWN_ID), f"no request {UNKNOWN_ID}"),
     Case("resume-unknown-id", ("resume", UNKNOWN_ID), f"no request {UNKNOWN_ID}"),
-    Case("review-without-decision", ("review", COMPLETED_ID), "say --approve to store the suite or --reject"),
+    Case("review-without-decision", ("review", COMPLETED_ID), "is completed: it is not waiting for review"),
     Case(
         "review-of-finished-run",
         ("review", COMPLETED_ID, "--approve"),

@@ -375,14 +375,14 @@ def test_show_prints_each_broken_test_and_why_tests_skipped(env: dict[str, str],
     assert _figure(shown.stdout, "tests saved (ran against the target)") == "1"
 
 
-def test_review_needs_a_decision_and_a_run_that_waits(env: dict[str, str], tmp_path: Path) -> None:
+def test_review_needs_a_run_that_waits(env: dict[str, str], tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     migrate(settings.sqlalchemy_url)
     request_id = uuid.uuid4()
     with session_scope(settings.sqlalchemy_url) as session:
         create_request(session, request_id=request_id, kind="api", target="kennels.yaml")
         mark_completed(session, request_id, ResultSummary().model_dump(mode="json"))
-    assert_one_line_error(run_testops("review", str(request_id), env=env), "say --approve")
+    assert_one_line_error(run_testops("review", str(request_id), env=env), "not waiting for review")
     assert_one_line_error(
         run_testops("review", str(request_id), "--approve", env=env), "not waiting for review"
     )

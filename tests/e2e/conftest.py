@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from graph.settings import Settings
 from samples.tasks_api import app as sample
 from tests.e2e import stack
 
-REDIS_DB = 15
+# TESTOPS_E2E_REDIS_DB: another database, for e2e runs side by side on one Redis (each flushes its own).
+REDIS_DB = int(os.environ.get("TESTOPS_E2E_REDIS_DB", "15"))
 WORKERS = ("w1", "w2")
 
 

@@ -27,6 +27,7 @@ from storage.repository import get_request, list_test_cases
 from tests.e2e.stack import AUTH, NODE_ORDER, Event, Server, Workers, collect, is_end, sse
 from tools.suite_analysis import DELIVERED
 from vocabulary.artefacts import Verdict
+from vocabulary.review import ReviewRequest, SuiteUnderReview
 
 
 def submit(client: httpx.Client, base_url: str, **options: Any) -> str:
@@ -153,36 +154,75 @@ def test_a_killed_worker_s_request_completes_on_the_other(
         assert sum(r.validation_status in DELIVERED for r in rows) == request.result_summary["tests_saved"]
 
 
-def test_a_reviewed_request_waits_then_continues_with_the_answer(
+def under_review(client: httpx.Client, request_id: str) -> SuiteUnderReview:
+    state = client.get(f"/api/v1/requests/{request_id}").json()
+    assert state["status"] == "waiting_for_review", state
+    return ReviewRequest.model_validate(state["review"]).suite()
+
+
+def say(client: httpx.Client, request_id: str, message: str) -> dict[str, Any]:
+    answer = client.post(f"/api/v1/requests/{request_id}/messages", json={"message": message})
+    assert answer.status_code == 202, answer.text
+    return answer.json()
+
+
+def test_a_review_conversation_steers_the_suite_until_it_is_approved(
     client: httpx.Client, settings: Settings, target: str
 ) -> None:
     request_id = submit(client, target, review=True)
     stream = sse(client, f"/api/v1/requests/{request_id}/events")
     waiting = collect(stream, until=lambda e: e.data.get("status") == "waiting_for_review")
     [interrupted] = [e for e in waiting if e.event == "updates" and e.data["event"] == "interrupted"]
-    state = client.get(f"/api/v1/requests/{request_id}").json()
-    assert state["status"] == "waiting_for_review" and state["review"] == interrupted.data["payload"]
-    offered = state["review"]["tests"]
+    assert interrupted.data["payload"]["review_configs"][0]["allowed_decisions"] == [
+        "approve", "edit", "reject", "respond"
+    ]
+    first = under_review(client, request_id)
+    second = first.tests[1]
 
-    message = "Approve. Drop the first two, please."
-    answer = client.post(
-        f"/api/v1/requests/{request_id}/review", json={"message": message, "drop_test_ids": offered[:2]}
-    )
-    assert answer.status_code == 202, answer.text
-    assert answer.json()["decision"] == {"approved": True, "comment": message, "drop_test_ids": offered[:2]}
-    again = client.post(f"/api/v1/requests/{request_id}/review", json={"approved": False})
-    assert again.status_code == 409
+    asked = say(client, request_id, f"what does test {second.number} do?")
+    assert second.code in asked["reply"]["text"] and asked["reply"]["action"]["kind"] == "describe"
+    dropped = say(client, request_id, f"drop {second.number}")
+    assert dropped["message"]["role"] == "reviewer" and dropped["reply"]["role"] == "assistant"
+    assert dropped["reply"]["text"].startswith(f"Dropped test {second.number} ({second.name}).")
+    collect(stream, until=lambda e: e.data.get("status") == "waiting_for_review")
+    after_drop = under_review(client, request_id)
+    assert [t.test_id for t in after_drop.tests] == [t.test_id for t in first.tests if t != second]
 
+    say(client, request_id, "also check that listing projects answers 200")
+    busy = client.post(f"/api/v1/requests/{request_id}/messages", json={"message": "approve"})
+    assert busy.status_code == 409, busy.text
+    added_round = collect(stream, until=lambda e: e.data.get("status") == "waiting_for_review")
+    assert finished_nodes(added_round) == ["review", "generation", "validation", "optimization"]
+    added = under_review(client, request_id)
+    requirement_id = f"R{len(first.coverage) + 1}"
+    assert [c.covered for c in added.coverage if c.requirement_id == requirement_id] == [True]
+    new_tests = [t for t in added.tests if requirement_id in t.requirement_ids]
+    assert new_tests and {t.verdict for t in new_tests} == {"passed"}
+    # Earlier tests stay unless the new ones duplicate them, which the review then shows with the reason.
+    duplicated = {d.test_id for d in added.dropped if "duplicate of" in d.reason}
+    kept = [t.test_id for t in after_drop.tests if t.test_id not in duplicated]
+    assert [t.test_id for t in added.tests if t not in new_tests] == kept
+
+    say(client, request_id, "approve")
     rest = collect(stream, until=is_end)
-    assert rest[0].event == "custom" and rest[0].data["type"] == "review"
-    assert finished_nodes(rest) == ["review", "persistence"]
-    assert rest[-1].data["status"] == "completed"
+    assert finished_nodes(rest) == ["review", "persistence"] and rest[-1].data["status"] == "completed"
     rows = stored_rows(settings, request_id)
-    assert len(rows) == len(offered) - 2
-    assert not {f"{r.module}::{r.test_name}" for r in rows} & set(offered[:2])
-    assert {r.validation_status for r in rows} == {Verdict.PASSED}
+    assert [f"{r.module}::{r.test_name}" for r in rows] == [t.test_id for t in added.tests]
     summary = client.get(f"/api/v1/requests/{request_id}").json()["summary"]
-    assert summary["review"]["approved"] is True and summary["review"]["drop_test_ids"] == offered[:2]
+    assert summary["review"]["approved"] is True and summary["review"]["drop_test_ids"] == [second.test_id]
+
+    late = client.post(f"/api/v1/requests/{request_id}/messages", json={"message": "drop 1"})
+    assert late.status_code == 409
+    assert late.json()["detail"] == f"request {request_id} is not waiting for review (it is completed)"
+    conversation = client.get(f"/api/v1/requests/{request_id}/messages").json()
+    assert conversation["waiting"] is False
+    assert [(m["role"], m["text"]) for m in conversation["messages"][::2]] == [
+        ("reviewer", f"what does test {second.number} do?"), ("reviewer", f"drop {second.number}"),
+        ("reviewer", "also check that listing projects answers 200"), ("reviewer", "approve"),
+    ]
+    assert [m["action"]["kind"] for m in conversation["messages"][1::2]] == [
+        "describe", "drop", "add_requirement", "approve"
+    ]
 
 
 def test_a_ui_request_runs_through_every_node_in_chromium(

@@ -33,10 +33,10 @@ class Call:
 
 
 class LoggedTaskTracker(sample.TaskTrackerApi):
-    """The sample service, unchanged, keeping a log of the calls it answers."""
+    """The sample service (unchanged, unless a variant is named), keeping a log of the calls it answers."""
 
-    def __init__(self) -> None:
-        super().__init__(sample.Variant.CORRECT)
+    def __init__(self, variant: sample.Variant = sample.Variant.CORRECT) -> None:
+        super().__init__(variant)
         self.calls: list[Call] = []
         # Paths of the items the calls created (the Location a client would derive from the id answered).
         self.created: set[str] = set()

@@ -158,13 +158,14 @@ async def test_review_interrupts_and_resumes_with_the_answer(settings: Settings,
             settings, base_url, requirements=[], out_dir=str(tmp_path / "suite"), review=True
         )
         assert outcome.status == "waiting_for_review"
-        assert outcome.review_payload and outcome.review_payload["summary"]["tests_generated"] > 0
+        assert outcome.review_payload
+        assert outcome.review_payload["action_requests"][0]["args"]["summary"]["tests_generated"] > 0
         assert not (tmp_path / "suite" / "conftest.py").exists()
         _, resumed, resumed_events = await run_api_request(
             settings,
             base_url,
             request_id=request_id,
-            resume={"approved": True, "comment": "ship it"},
+            resume={"decisions": [{"type": "approve", "message": "ship it"}]},
             out_dir=str(tmp_path / "suite"),
             review=True,
         )

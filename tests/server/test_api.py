@@ -156,7 +156,8 @@ def test_requests_without_a_valid_key_are_refused(
         client.get(f"/api/v1/requests/{some_id}", headers=headers),
         client.get(f"/api/v1/requests/{some_id}/tests.zip", headers=headers),
         client.get(f"/api/v1/requests/{some_id}/events", headers=headers),
-        client.post(f"/api/v1/requests/{some_id}/review", headers=headers, json={"message": "approve"}),
+        client.post(f"/api/v1/requests/{some_id}/messages", headers=headers, json={"message": "approve"}),
+        client.get(f"/api/v1/requests/{some_id}/messages", headers=headers),
     ]
     for answer in calls:
         assert answer.status_code == 401, (answer.request.url, answer.text)
@@ -169,7 +170,7 @@ def test_every_configured_key_is_accepted(client: httpx.Client) -> None:
     assert client.get("/api/v1/requests", headers={"Authorization": "Bearer second-key"}).status_code == 200
 
 
-@pytest.mark.parametrize("suffix", ["", "/tests", "/tests.zip", "/events"])
+@pytest.mark.parametrize("suffix", ["", "/tests", "/tests.zip", "/events", "/messages"])
 def test_unknown_ids_are_not_found(client: httpx.Client, suffix: str) -> None:
     unknown = uuid.uuid4()
     answer = client.get(f"/api/v1/requests/{unknown}{suffix}", headers=AUTH)
@@ -178,7 +179,8 @@ def test_unknown_ids_are_not_found(client: httpx.Client, suffix: str) -> None:
 
 
 def test_unknown_id_review_is_not_found_and_bad_ids_are_invalid(client: httpx.Client) -> None:
-    answer = client.post(f"/api/v1/requests/{uuid.uuid4()}/review", headers=AUTH, json={"message": "approve"})
+    unknown = uuid.uuid4()
+    answer = client.post(f"/api/v1/requests/{unknown}/messages", headers=AUTH, json={"message": "approve"})
     assert answer.status_code == 404
     answer = client.get("/api/v1/requests/not-an-id", headers=AUTH)
     assert answer.status_code == 422 and "request_id" in answer.json()["detail"]
@@ -193,10 +195,12 @@ def pending_request(client: httpx.Client) -> str:
 def test_review_of_a_request_not_waiting_is_a_conflict(client: httpx.Client, broker: redis.Redis) -> None:
     request_id = pending_request(client)
     before = broker.llen(QUEUE)
-    answer = client.post(f"/api/v1/requests/{request_id}/review", headers=AUTH, json={"message": "approve"})
+    answer = client.post(f"/api/v1/requests/{request_id}/messages", headers=AUTH, json={"message": "approve"})
     assert answer.status_code == 409
     assert answer.json()["detail"] == f"request {request_id} is not waiting for review (it is pending)"
     assert broker.llen(QUEUE) == before
+    conversation = client.get(f"/api/v1/requests/{request_id}/messages", headers=AUTH).json()
+    assert conversation == {"request_id": request_id, "waiting": False, "messages": []}
 
 
 def test_suite_of_an_unfinished_request_is_a_conflict(client: httpx.Client) -> None:
@@ -225,7 +229,12 @@ def test_openapi_document_matches_the_routes(client: httpx.Client) -> None:
         ("get", "/api/v1/requests/{request_id}/tests"): {"200", "404", "422", *keyed},
         ("get", "/api/v1/requests/{request_id}/tests.zip"): {"200", "404", "409", "422", *keyed},
         ("get", "/api/v1/requests/{request_id}/events"): {"200", "404", "422", *keyed},
-        ("post", "/api/v1/requests/{request_id}/review"): {"202", "400", "404", "409", "413", "422", *keyed},
+        ("post", "/api/v1/requests/{request_id}/messages"): {
+            "202", "400", "404", "409", "413", "422", *keyed
+        },
+        ("get", "/api/v1/requests/{request_id}/messages"): {"200", "404", "422", *keyed},
+        ("post", "/api/v1/requests/{request_id}/export"): {"202", "400", "404", "409", "413", "422", *keyed},
+        ("get", "/api/v1/requests/{request_id}/exports"): {"200", "404", "422", *keyed},
         ("get", "/healthz"): {"200"},
         ("get", "/readyz"): {"200", "503"},
     }

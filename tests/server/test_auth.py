@@ -32,7 +32,8 @@ ONE_REQUEST_ROUTES = [
     ("GET", "/tests", None),
     ("GET", "/tests.zip", None),
     ("GET", "/events", None),
-    ("POST", "/review", {"message": "approve"}),
+    ("POST", "/messages", {"message": "approve"}),
+    ("GET", "/messages", None),
 ]
 
 

@@ -72,11 +72,12 @@ def test_migrate_creates_schema_on_empty_db(empty_url: str) -> None:
     engine = create_engine_for(empty_url)
     try:
         assert set(inspect(engine).get_table_names()) == {
-            "alembic_version", "requests", "test_cases", "idempotency_keys", "api_keys"
+            "alembic_version", "requests", "test_cases", "idempotency_keys", "api_keys", "exports",
+            "review_messages", "llm_replies",
         }
     finally:
         engine.dispose()
-    assert _current_revision(empty_url) == _head() == "0004"
+    assert _current_revision(empty_url) == _head() == "0007"
 
 
 def test_processes_starting_together_on_a_new_database_migrate_it_once(postgres_url: str) -> None:
@@ -291,8 +292,7 @@ def test_an_idempotency_key_is_reserved_once_then_names_its_request(session: Ses
     # While its first call is in flight, the key names no request yet.
     held = repo.claim_idempotency_key(session, "k1", "body-a", abandoned_before=long_ago)
     assert held is not None and held.request_id is None and held.fingerprint == "body-a"
-    request_id = _new_request(session).request_id
-    repo.bind_idempotency_key(session, "k1", request_id)
+    request_id = repo.create_request(session, kind="api", target="a.yaml", idempotency_key="k1").request_id
     bound = repo.claim_idempotency_key(session, "k1", "body-b", abandoned_before=datetime.now(UTC))
     assert bound is not None and (bound.request_id, bound.fingerprint) == (request_id, "body-a")
     repo.release_idempotency_key(session, "k1")  # a bound key is never released
@@ -307,6 +307,24 @@ def test_an_abandoned_or_released_reservation_can_be_taken(session: Session) -> 
     assert repo.claim_idempotency_key(session, "k2", "body-b", abandoned_before=later) is None
     repo.release_idempotency_key(session, "k2")
     assert repo.claim_idempotency_key(session, "k2", "body-c", abandoned_before=now) is None
+
+
+def test_a_key_taken_over_still_names_one_request(session: Session) -> None:
+    """A slow first call and the retry that took its reservation over both store: only one request is made."""
+    now = datetime.now(UTC)
+    assert repo.claim_idempotency_key(session, "k3", "body-a", abandoned_before=now) is None
+    assert repo.claim_idempotency_key(session, "k3", "body-a", abandoned_before=now + timedelta(1)) is None
+    made = repo.create_request(session, kind="api", target="retry.yaml", idempotency_key="k3")
+
+    with pytest.raises(repo.IdempotencyKeyLostError):
+        repo.create_request(session, kind="api", target="slow.yaml", idempotency_key="k3")
+
+    assert session.scalar(select(func.count()).where(Request.target == "slow.yaml")) == 0
+    held = repo.claim_idempotency_key(session, "k3", "body-a", abandoned_before=now)
+    assert held is not None and held.request_id == made.request_id
+    # Made but never queued: the call gives the request and the key up, and a retry may use the key again.
+    repo.release_idempotency_key(session, "k3", made=made.request_id)
+    assert repo.claim_idempotency_key(session, "k3", "body-a", abandoned_before=now) is None
 
 
 def test_only_requests_never_queued_are_swept_and_each_once(session: Session) -> None:

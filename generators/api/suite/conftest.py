@@ -14,6 +14,7 @@ Credentials come from environment variables, never from the suite's files:
                                            when the spec does not say)
   (none)                                   `throwaway_client`: a user signed up anew for one test, which
                                            is the one that changes or deletes its own account
+Users the suite signs up are deleted when done with (DELETE_ACCOUNT), where the spec has such a call.
   TESTOPS_BASE_URL                         overrides the base URL the suite was generated for
   TESTOPS_REQUEST_TIMEOUT                  seconds per request (default 5)
 """
@@ -22,12 +23,13 @@ from __future__ import annotations
 
 import base64
 import os
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from suite_settings import BASE_URL, SECURED, SECURITY_SCHEMES, SIGN_UP
+from suite_settings import BASE_URL, DELETE_ACCOUNT, SECURED, SECURITY_SCHEMES, SIGN_UP
 
 # Headers, query parameters and cookies that authenticate a client.
 Credentials = tuple[dict[str, str], dict[str, str], dict[str, str]]
@@ -195,6 +197,31 @@ def _answered_credentials(response: httpx.Response, pointer: str, credential: di
     return parts
 
 
+def _delete_signed_up(http: httpx.Client) -> None:
+    """Delete the user a fixture signed up, as that user (DELETE_ACCOUNT), so daily runs pile up no
+    accounts; one the spec gives no way to delete stays, as the run's summary says."""
+    if DELETE_ACCOUNT is None or SIGN_UP is None:
+        return
+    body = None
+    if DELETE_ACCOUNT["password"]:
+        envelope = SIGN_UP["envelope"]
+        account = SIGN_UP["body"][envelope] if envelope else SIGN_UP["body"]
+        fields = {DELETE_ACCOUNT["password"]: account[SIGN_UP["password"]]}
+        body = {DELETE_ACCOUNT["envelope"]: fields} if DELETE_ACCOUNT["envelope"] else fields
+    try:
+        response = http.request("DELETE", DELETE_ACCOUNT["path"], json=body)
+    except httpx.HTTPError as error:
+        warnings.warn(f"cleanup: the signed-up user stays, deleting it failed: {error}", stacklevel=1)
+        return
+    # 401 or 404: the test deleted the account itself (or changed how it logs in).
+    if response.status_code >= 300 and response.status_code not in (401, 404):
+        warnings.warn(
+            f"cleanup: the signed-up user stays, DELETE {DELETE_ACCOUNT['path']} answered "
+            f"{response.status_code}: {response.text[:200]}",
+            stacklevel=1,
+        )
+
+
 def _client(base_url: str, timeout: float, credentials: Credentials) -> httpx.Client:
     headers, params, cookies = credentials
     return httpx.Client(base_url=base_url, headers=headers, params=params, cookies=cookies, timeout=timeout)
@@ -226,12 +253,16 @@ def client(base_url: str, request_timeout: float) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="session")
 def second_client(base_url: str, request_timeout: float) -> Iterator[httpx.Client]:
     """A client acting as a second identity, for checks that one user cannot read or change another's data."""
+    signed_up = False
     try:
         credentials = _credentials(base_url, request_timeout, identity="_2")
     except MissingCredentials as missing:
         credentials = _signed_up(base_url, request_timeout, f"a second identity is needed: {missing}")
+        signed_up = True
     with _client(base_url, request_timeout, credentials) as http:
         yield http
+        if signed_up:
+            _delete_signed_up(http)
 
 
 @pytest.fixture
@@ -241,6 +272,7 @@ def throwaway_client(base_url: str, request_timeout: float) -> Iterator[httpx.Cl
     credentials = _signed_up(base_url, request_timeout, reason, fresh=True)
     with _client(base_url, request_timeout, credentials) as http:
         yield http
+        _delete_signed_up(http)
 
 
 @pytest.fixture(scope="session")

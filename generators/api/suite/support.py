@@ -240,6 +240,28 @@ class Cleanup:
         """Remember to DELETE `path` once its {name} placeholders are filled from `params`."""
         self._paths.append((client, re.sub(r"\{([^}]+)\}", lambda m: str(params[m.group(1)]), path)))
 
+    def delete_made(
+        self,
+        client: httpx.Client,
+        response: httpx.Response,
+        path: str,
+        params: dict[str, Any],
+        made: dict[str, str],
+    ) -> None:
+        """Remember to DELETE what `response` made, as soon as it answers and before any check of it can fail
+        (a call expected to be refused that a target accepts made something too): `made` maps path
+        parameters to JSON pointers into its body, `params` holds the others. A call that made nothing (not
+        a 2xx) leaves nothing to delete."""
+        if not response.is_success:
+            return
+        try:
+            body = response.json()
+            found = {name: value_at(body, pointer) for name, pointer in made.items()}
+        except (ValueError, AssertionError):
+            warnings.warn(f"cleanup: what it made stays, not found: {describe(response)}", stacklevel=2)
+            return
+        self.delete(client, path, {**params, **found})
+
     def run(self) -> None:
         for client, path in reversed(self._paths):
             try:

@@ -32,6 +32,8 @@ from playwright.sync_api import (
 )
 from playwright.sync_api import Error as PlaywrightError
 
+# characters of the page's accessibility snapshot a failed test records (junit property testops.page_snapshot)
+SNAPSHOT_LIMIT = 20_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -143,8 +145,8 @@ def console_errors(page: Page) -> list[str]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
-    """A failed test gets a screenshot of its page in the Allure report, taken before the page closes;
-    one whose browser died under it is marked as such."""
+    """A failed test gets a screenshot of its page in the Allure report and its accessibility snapshot in
+    its junit properties, taken before the page closes; one whose browser died under it is marked as such."""
     report: pytest.TestReport = yield
     funcargs = getattr(item, "funcargs", None) or {}
     launcher = funcargs.get("chromium")
@@ -154,8 +156,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     page = funcargs.get("page")
     if report.when == "call" and report.failed and isinstance(page, Page) and not page.is_closed():
         try:
+            # what a repair is shown of the page: roles and names, as the test's locators see them
+            snapshot = page.locator("body").aria_snapshot(timeout=2_000)
+            item.user_properties.append(("testops.page_snapshot", snapshot[:SNAPSHOT_LIMIT]))
             screenshot = page.screenshot(full_page=True, timeout=5_000)
         except PlaywrightError:
-            return report  # a page that cannot be photographed must not hide the real failure
+            return report  # a page that cannot be read or photographed must not hide the real failure
         allure.attach(screenshot, name="page at failure", attachment_type=allure.attachment_type.PNG)
     return report
