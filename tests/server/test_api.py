@@ -235,6 +235,8 @@ def test_openapi_document_matches_the_routes(client: httpx.Client) -> None:
         ("get", "/api/v1/requests/{request_id}/messages"): {"200", "404", "422", *keyed},
         ("post", "/api/v1/requests/{request_id}/export"): {"202", "400", "404", "409", "413", "422", *keyed},
         ("get", "/api/v1/requests/{request_id}/exports"): {"200", "404", "422", *keyed},
+        ("post", "/api/v1/requests/{request_id}/stream-token"): {"201", "404", "422", *keyed},
+        ("post", "/api/v1/highlight"): {"200", "400", "413", "422", *keyed},
         ("get", "/healthz"): {"200"},
         ("get", "/readyz"): {"200", "503"},
     }
