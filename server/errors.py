@@ -121,19 +121,27 @@ class BodySizeLimit:
         await _answer(413, detail)(scope, receive, send)
 
 
-def _location(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc if part != "body") or "body"
+def _location(loc: tuple[Any, ...], body: Any) -> str:
+    # A tagged union puts the tag (`"github"`) into the path; the client named only the field.
+    tags = {v for v in body.values() if isinstance(v, str)} if isinstance(body, dict) else set()
+    parts = [p for i, p in enumerate(loc) if p != "body" and not (i == 1 and loc[0] == "body" and p in tags)]
+    return ".".join(str(part) for part in parts) or "body"
 
 
 def validation_reason(error: RequestValidationError) -> str:
     """One line naming each invalid field and why."""
     parts = []
     for item in error.errors():
+        ctx = item.get("ctx", {})
         if item.get("type") == "json_invalid":
-            parts.append(f"malformed JSON body: {item.get('ctx', {}).get('error', item['msg'])}")
+            parts.append(f"malformed JSON body: {ctx.get('error', item['msg'])}")
+            continue
+        if item.get("type") == "union_tag_invalid":
+            expected = " or ".join(t.strip() for t in str(ctx["expected_tags"]).split(","))
+            parts.append(f"{str(ctx['discriminator']).strip(chr(39))}: Input should be {expected}")
             continue
         message = str(item["msg"]).removeprefix("Value error, ")
-        parts.append(f"{_location(tuple(item.get('loc', ())))}: {message}")
+        parts.append(f"{_location(tuple(item.get('loc', ())), error.body)}: {message}")
     return "; ".join(parts) or "invalid request"
 
 
@@ -164,13 +172,35 @@ async def _input_error(_: Request, error: Exception) -> JSONResponse:
     return _answer(status_code, str(error))
 
 
-async def _http_error(_: Request, error: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str:
+    """The methods documented for the path the request names: Starlette's own 405 lists only one route's.
+
+    Of the templates that match, the most literal one wins (`/requests/api` over `/requests/{id}`), as in
+    routing.
+    """
+    segments = request.url.path.rstrip("/").split("/")
+    best: tuple[int, list[str]] = (-1, [])
+    for template, operations in request.app.openapi()["paths"].items():
+        parts = template.rstrip("/").split("/")
+        if len(parts) != len(segments):
+            continue
+        if all(p.startswith("{") or p == s for p, s in zip(parts, segments, strict=True)):
+            literal = sum(not p.startswith("{") for p in parts)
+            if literal > best[0]:
+                best = (literal, sorted(m.upper() for m in operations))
+    return ", ".join(best[1])
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
     if isinstance(error.__cause__, RecursionError):
         # FastAPI answers 400 to any body its JSON parser gives up on; nesting too deep is bad JSON like
         # any other, and says so.
         return _answer(422, "malformed JSON body: nested too deeply")
-    return _answer(error.status_code, str(error.detail), dict(error.headers or {}) or None)
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return _answer(error.status_code, str(error.detail), headers or None)
 
 
 # Seconds a client is told to wait before retrying while the database or Redis is down.

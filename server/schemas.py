@@ -232,15 +232,22 @@ def _folder(value: str) -> str:
         raise ValueError(str(error)) from None
 
 
-class ExportCreate(BaseModel):
+# The repository shapes each provider accepts, stated in the schema so that a client sees them up front.
+_GITHUB_REPOSITORY = r"^[A-Za-z0-9_-][A-Za-z0-9._-]*/[A-Za-z0-9_-][A-Za-z0-9._-]*$"
+_GITLAB_PROJECT = r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$"
+# A folder inside the repository: named parts between slashes, never the root, `.` or `..`.
+_EXPORT_FOLDER = r"^\.?[A-Za-z0-9_-][A-Za-z0-9._-]*(/\.?[A-Za-z0-9_-][A-Za-z0-9._-]*)*$"
+
+
+class _ExportFields(BaseModel):
     """Export the request's delivered suite: one commit on the branch `testops/<request id>`, and a PR/MR."""
 
     model_config = ConfigDict(extra="forbid")
 
-    provider: Literal["github", "gitlab"]
-    repository: str = Field(max_length=255, description="OWNER/REPO (GitHub) or GROUP/PROJECT (GitLab).")
+    # The patterns are stated in the schema; the validators check the same and give the readable reason.
     path: Annotated[str, StringConstraints(max_length=255), AfterValidator(_folder)] = Field(
-        default="tests/testops", description="The folder inside the repository that holds the suite.")
+        default="tests/testops", description="The folder inside the repository that holds the suite.",
+        json_schema_extra={"pattern": _EXPORT_FOLDER})
     base: Annotated[str, StringConstraints(max_length=255, pattern=_BRANCH)] | None = Field(
         default=None, description="The branch the PR/MR targets; the repository's default when absent.")
     token: SecretStr | None = Field(
@@ -248,12 +255,27 @@ class ExportCreate(BaseModel):
                                   "GITHUB_TOKEN or GITLAB_TOKEN.")
 
     @model_validator(mode="after")
-    def _repository_shape(self) -> ExportCreate:
+    def _repository_shape(self) -> _ExportFields:
         try:
-            self.repository = check_repository(ExportProvider(self.provider), self.repository)
+            self.repository = check_repository(ExportProvider(self.provider), self.repository)  # type: ignore[attr-defined]
         except NotExportableError as error:
             raise ValueError(str(error)) from None
         return self
+
+
+class GithubExportCreate(_ExportFields):
+    provider: Literal["github"]
+    repository: str = Field(
+        max_length=255, description="OWNER/REPO.", json_schema_extra={"pattern": _GITHUB_REPOSITORY})
+
+
+class GitlabExportCreate(_ExportFields):
+    provider: Literal["gitlab"]
+    repository: str = Field(
+        max_length=255, description="GROUP/PROJECT.", json_schema_extra={"pattern": _GITLAB_PROJECT})
+
+
+ExportCreate = Annotated[GithubExportCreate | GitlabExportCreate, Field(discriminator="provider")]
 
 
 class ExportAccepted(BaseModel):

@@ -419,7 +419,7 @@ def test_a_client_credentials_flow_gets_a_token_with_the_client_id_and_secret(
     flows = {"clientCredentials": {"tokenUrl": f"{service[1]}/token", "scopes": [SCOPE]}}
     settings = [f"BASE_URL = {service[1]!r}", f"SECURITY_SCHEMES = {[{'type': 'oauth2', 'flows': flows}]!r}"]
     (tmp_path / "suite_settings.py").write_text(
-        "\n".join([*settings, "SECURED = True", "SIGN_UP = None", ""])
+        "\n".join([*settings, "SECURED = True", "SIGN_UP = None", "DELETE_ACCOUNT = None", ""])
     )
     (tmp_path / "test_report.py").write_text(OWNERSHIP_TEST.split("def test_")[0] + REPORT_TEST)
     env = {
