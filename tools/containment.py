@@ -112,6 +112,7 @@ sys.addaudithook(_refuse_processes)
 
 _GUARD_PROXY = os.environ.get("TESTOPS_GUARD_PROXY")
 _REFUSED_HEADER = "X-TestOps-Refused"
+_UNREACHABLE_HEADER = "X-TestOps-Unreachable"
 
 
 def _through_guard(transport_class):
@@ -130,8 +131,11 @@ def _through_guard(transport_class):
         build(*bound.args, **bound.kwargs)
 
     def refused(response, request):
-        reason = response.headers.get(_REFUSED_HEADER)
-        return httpx.ConnectError(f"contained: {reason}", request=request) if reason else None
+        if reason := response.headers.get(_REFUSED_HEADER):
+            return httpx.ConnectError(f"contained: {reason}", request=request)
+        if reason := response.headers.get(_UNREACHABLE_HEADER):
+            return httpx.ConnectError(f"the target could not be reached: {reason}", request=request)
+        return None
 
     if issubclass(transport_class, httpx.AsyncBaseTransport):
         handle = transport_class.handle_async_request

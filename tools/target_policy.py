@@ -278,20 +278,24 @@ class GuardingProxy:
         )
 
 
-# The header naming why the proxy refused a request; a contained suite's httpx turns it into an error.
+# The headers naming why the proxy refused a request, or could not reach its target; a contained suite's
+# httpx turns either into a connection error, as a direct connection would have raised.
 REFUSED_HEADER = "X-TestOps-Refused"
+UNREACHABLE_HEADER = "X-TestOps-Unreachable"
 
 
 def _refusal(error: Exception) -> bytes:
     """The proxy's answer to a request it will not pass on; the reason is in the status line too, the one
     part of a refused CONNECT that httpx reports."""
+    words = " ".join((str(error) or type(error).__name__).split())
+    reason = words.encode("latin-1", "replace").decode("latin-1")
     if isinstance(error, TargetRefusedError):
-        reason = " ".join(str(error).split()).encode("latin-1", "replace").decode("latin-1")
-        return (
-            f"HTTP/1.1 403 {reason}\r\n{REFUSED_HEADER}: {reason}\r\n"
-            "Content-Length: 0\r\nConnection: close\r\n\r\n"
-        ).encode("latin-1")
-    return b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        status, header = f"403 {reason}", REFUSED_HEADER
+    else:
+        status, header = "502 Bad Gateway", UNREACHABLE_HEADER
+    return (
+        f"HTTP/1.1 {status}\r\n{header}: {reason}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    ).encode("latin-1")
 
 
 def _origin_form(head: bytes, method: str, target: str) -> bytes:
