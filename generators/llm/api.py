@@ -18,6 +18,7 @@ from generators.api.offline import REQUIREMENTS_MODULE, OfflineApiGenerator, wit
 from generators.api.planner import Planner, feature_of, snake
 from generators.base import GeneratedSuite
 from generators.llm.client import LlmSession, LlmUnavailable
+from generators.llm.hybrid import with_uncovered_filled
 from generators.llm.prompts import CHOOSE_OPERATIONS, CLAIM, CODE, REPAIR
 from generators.llm.repair import repaired_by_llm
 from generators.llm.source import marked_as_llm_made, split_test
@@ -25,7 +26,6 @@ from vocabulary.api_model import ApiModel, Operation
 from vocabulary.artefacts import (
     GeneratedTest,
     Requirement,
-    RequirementCoverage,
     ValidationResult,
     Verdict,
 )
@@ -83,20 +83,10 @@ class HybridApiGenerator:
         self.offline = offline or OfflineApiGenerator()
 
     def generate(self, api: ApiModel, requirements: list[Requirement]) -> GeneratedSuite:
-        suite = self.offline.generate(api, requirements)
-        by_id = {r.requirement_id: r for r in requirements}
-        tests = list(suite.tests)
-        coverage: list[RequirementCoverage] = []
-        for entry in suite.coverage:
-            requirement = by_id[entry.requirement_id]
-            made = None if entry.covered else self._covered(requirement, entry.reason, api, tests)
-            if made is None:
-                coverage.append(entry)
-                continue
-            tests.append(made)
-            self.session.report.llm_tests.append(made.test_id)
-            coverage.append(RequirementCoverage.of(requirement, test_ids=[made.test_id]))
-        return suite.model_copy(update={"tests": tests, "coverage": coverage})
+        return with_uncovered_filled(
+            self.offline.generate(api, requirements), requirements, self.session,
+            lambda requirement, reason, tests: self._covered(requirement, reason, api, tests),
+        )
 
     def repair(
         self, test: GeneratedTest, result: ValidationResult, api: ApiModel, requirements: list[Requirement]

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, create_model
 
 from generators.base import GeneratedSuite
 from generators.llm.client import LlmSession, LlmUnavailable
+from generators.llm.hybrid import with_uncovered_filled
 from generators.llm.prompts import UI_CLAIM, UI_CODE, UI_REPAIR
 from generators.llm.repair import repaired_by_llm
 from generators.llm.source import marked_as_llm_made, split_test
@@ -29,7 +30,6 @@ from generators.ui.requirements import Uncovered, function_name
 from vocabulary.artefacts import (
     GeneratedTest,
     Requirement,
-    RequirementCoverage,
     ValidationResult,
     Verdict,
 )
@@ -158,22 +158,10 @@ class HybridUiGenerator:
         self.offline = offline or OfflineUiGenerator()
 
     def generate(self, page: PageModel, requirements: list[Requirement]) -> GeneratedSuite:
-        suite = self.offline.generate(page, requirements)
-        by_id = {r.requirement_id: r for r in requirements}
-        tests = list(suite.tests)
-        coverage: list[RequirementCoverage] = []
-        for entry in suite.coverage:
-            requirement = by_id[entry.requirement_id]
-            made = (
-                None if entry.covered else self._covered(requirement, entry.reason, page, requirements, tests)
-            )
-            if made is None:
-                coverage.append(entry)
-                continue
-            tests.append(made)
-            self.session.report.llm_tests.append(made.test_id)
-            coverage.append(RequirementCoverage.of(requirement, test_ids=[made.test_id]))
-        return suite.model_copy(update={"tests": tests, "coverage": coverage})
+        return with_uncovered_filled(
+            self.offline.generate(page, requirements), requirements, self.session,
+            lambda requirement, reason, tests: self._covered(requirement, reason, page, requirements, tests),
+        )
 
     def repair(
         self, test: GeneratedTest, result: ValidationResult, page: PageModel, requirements: list[Requirement]
