@@ -18,10 +18,10 @@ from generators.api.offline import REQUIREMENTS_MODULE, OfflineApiGenerator, wit
 from generators.api.planner import Planner, feature_of, snake
 from generators.base import GeneratedSuite
 from generators.llm.client import LlmSession, LlmUnavailable
-from generators.llm.hybrid import with_uncovered_filled
+from generators.llm.hybrid import code_test, with_uncovered_filled
 from generators.llm.prompts import CHOOSE_OPERATIONS, CLAIM, CODE, REPAIR
 from generators.llm.repair import repaired_by_llm
-from generators.llm.source import marked_as_llm_made, split_test
+from generators.llm.source import marked_as_llm_made
 from vocabulary.api_model import ApiModel, Operation
 from vocabulary.artefacts import (
     GeneratedTest,
@@ -131,7 +131,10 @@ class HybridApiGenerator:
         except LlmUnavailable as unavailable:
             self.session.fell_back(f"{requirement.requirement_id} (generation)", str(unavailable))
             return None
-        return _code_test(code, requirement, name, operations)
+        return code_test(
+            code, requirement, name, module=f"test_llm_{snake(requirement.requirement_id)}.py",
+            test_type="api", operation_ids=[o.operation_id for o in operations],
+        )
 
 
 def _rendered_claim(
@@ -204,25 +207,6 @@ def _check_steps(steps: list[Step], api: ApiModel) -> None:
             raise LlmUnavailable(f"step {number} expects no status")
         if step.save_as:
             saved.add(step.save_as)
-
-
-def _code_test(code: str, requirement: Requirement, name: str, operations: list[Operation]) -> GeneratedTest:
-    """The LLM's own test function, in a module of its own so that a bad import breaks no other test."""
-    source = split_test(code)
-    name = source.name or name
-    module = f"test_llm_{snake(requirement.requirement_id)}.py"
-    return GeneratedTest(
-        test_id=f"{module}::{name}",
-        name=name,
-        module=module,
-        code=marked_as_llm_made(source.function, [requirement.requirement_id]),
-        test_type="api",
-        category="requirement",
-        imports=source.imports,
-        operation_ids=[o.operation_id for o in operations],
-        requirement_ids=[requirement.requirement_id],
-        origin="llm",
-    )
 
 
 def _free_name(requirement: Requirement, title: str, tests: list[GeneratedTest]) -> str:

@@ -18,10 +18,10 @@ from pydantic import BaseModel, Field, create_model
 
 from generators.base import GeneratedSuite
 from generators.llm.client import LlmSession, LlmUnavailable
-from generators.llm.hybrid import with_uncovered_filled
+from generators.llm.hybrid import code_test, with_uncovered_filled
 from generators.llm.prompts import UI_CLAIM, UI_CODE, UI_REPAIR
 from generators.llm.repair import repaired_by_llm
-from generators.llm.source import marked_as_llm_made, split_test
+from generators.llm.source import marked_as_llm_made
 from generators.ui import phrases as p
 from generators.ui.codegen import render
 from generators.ui.offline import OfflineUiGenerator
@@ -209,7 +209,8 @@ class HybridUiGenerator:
         except LlmUnavailable as unavailable:
             self.session.fell_back(f"{requirement.requirement_id} (generation)", str(unavailable))
             return None
-        return _code_test(code, requirement, name)
+        module = f"test_llm_{snake(requirement.requirement_id)}.py"
+        return code_test(code, requirement, name, module=module, test_type="ui")
 
     def _planned(
         self,
@@ -233,24 +234,6 @@ class HybridUiGenerator:
 
 def _quotes(requirement: Requirement) -> tuple[str, ...]:
     return p.mask(requirement.text).quotes
-
-
-def _code_test(code: str, requirement: Requirement, name: str) -> GeneratedTest:
-    """The LLM's own test function, in a module of its own so that a bad import breaks no other test."""
-    source = split_test(code)
-    name = source.name or name
-    module = f"test_llm_{snake(requirement.requirement_id)}.py"
-    return GeneratedTest(
-        test_id=f"{module}::{name}",
-        name=name,
-        module=module,
-        code=marked_as_llm_made(source.function, [requirement.requirement_id]),
-        test_type="ui",
-        category="requirement",
-        imports=source.imports,
-        requirement_ids=[requirement.requirement_id],
-        origin="llm",
-    )
 
 
 def _free_name(requirement: Requirement, title: str, tests: list[GeneratedTest]) -> str:
