@@ -31,9 +31,9 @@ from generators.llm.api import ClaimReply, OperationChoice
 from generators.llm.client import estimated_tokens
 from generators.llm.config import LlmConfig
 from generators.llm.ui import wire_reply
-from generators.ui import phrases
 from graph.settings import Settings
 from samples.openai_stub import Respond, Scripted, answer, kind_of, scripted_endpoint
+from vocabulary import claims
 from vocabulary.claims import Expectation, Step
 
 NAME = "llm"
@@ -144,8 +144,8 @@ def scripted_reply(request: dict[str, Any]) -> Scripted:
         return answer(ClaimReply(expressible=True, steps=[step]))
     if kind == "UiClaimReply":  # the page's first heading, as its snapshot names it, is shown
         heading = _HEADING.search(user)
-        shown = phrases.Expect(phrases.ShowsText(heading.group(1) if heading else ""))
-        return answer(wire_reply(phrases.Reading(beats=(shown,))))
+        shown = claims.Expect(claims.ShowsText(heading.group(1) if heading else ""))
+        return answer(wire_reply(claims.Reading(beats=(shown,))))
     return Scripted(content="The scripted model writes no code.")
 
 

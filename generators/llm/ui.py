@@ -1,7 +1,7 @@
 """Hybrid UI generation: the offline reader first, the LLM for the requirements it leaves uncovered or broken.
 
 An uncovered requirement goes to the LLM with the page's accessibility snapshot and what reconnaissance saw
-its interactions do. The answer is the UI reader's own representation (generators.ui.phrases.Reading:
+its interactions do. The answer is the UI reader's own representation (vocabulary.claims.Reading:
 actions and expectations, in order) through structured output, and the offline planner grounds it in the
 page and renders it; only a requirement those beats cannot say gets code, as plain text. A BROKEN test the
 offline repair cannot fix goes back with its code, its error and the page's snapshot when it failed.
@@ -27,6 +27,7 @@ from generators.ui.codegen import render
 from generators.ui.offline import OfflineUiGenerator
 from generators.ui.page_facts import PageFacts, snake
 from generators.ui.requirements import Uncovered, function_name
+from vocabulary import claims
 from vocabulary.artefacts import (
     GeneratedTest,
     Requirement,
@@ -42,15 +43,15 @@ _INTERACTION_CHARS = 4_000
 _NAME_CHARS = 60
 # The field naming a beat's class ("kind" is taken: Click and Subject have one of their own).
 _TAG = "beat"
-_READING_CLASSES = (*get_args(p.Action), *get_args(p.Outcome), p.Expect, p.Subject)
+_READING_CLASSES = (*get_args(claims.Action), *get_args(claims.Outcome), claims.Expect, claims.Subject)
 
 
 @cache
 def _wire(cls: type) -> type[BaseModel]:
     """A pydantic twin of one reading dataclass; beats carry `beat` (the class name) to tell them apart."""
-    hints = get_type_hints(cls, vars(p))
+    hints = get_type_hints(cls)
     fields: dict[str, Any] = {}
-    if cls is not p.Subject:
+    if cls is not claims.Subject:
         fields[_TAG] = (Literal[cls.__name__], ...)
     for field in dataclasses.fields(cls):
         default = ... if field.default is dataclasses.MISSING else field.default
@@ -79,7 +80,7 @@ def _wire_type(annotation: Any) -> Any:
 def ui_claim_schema() -> type[BaseModel]:
     """The structured answer for a UI requirement: its beats, or why beats cannot say it."""
     beat = Annotated[
-        Union[tuple(_wire(c) for c in (*get_args(p.Action), p.Expect))],  # noqa: UP007
+        Union[tuple(_wire(c) for c in (*get_args(claims.Action), claims.Expect))],  # noqa: UP007
         Field(discriminator=_TAG),
     ]
     return create_model(
@@ -92,12 +93,12 @@ def ui_claim_schema() -> type[BaseModel]:
     )
 
 
-def reading_of(beats: list[BaseModel]) -> p.Reading:
+def reading_of(beats: list[BaseModel]) -> claims.Reading:
     """The reader's Reading from the structured answer's beats."""
-    return p.Reading(beats=tuple(_dataclass(beat) for beat in beats))
+    return claims.Reading(beats=tuple(_dataclass(beat) for beat in beats))
 
 
-def wire_reply(reading: p.Reading, *, title: str = "") -> dict[str, Any]:
+def wire_reply(reading: claims.Reading, *, title: str = "") -> dict[str, Any]:
     """A Reading as the structured answer an LLM gives for it (what the scripted endpoint replies)."""
     return {"expressible": True, "title": title, "beats": [_wire_value(b) for b in reading.beats]}
 
@@ -113,7 +114,7 @@ def _wire_value(value: Any) -> Any:
     if not dataclasses.is_dataclass(value):
         return list(value) if isinstance(value, tuple) else value
     fields = {f.name: _wire_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    return fields if isinstance(value, p.Subject) else {_TAG: type(value).__name__, **fields}
+    return fields if isinstance(value, claims.Subject) else {_TAG: type(value).__name__, **fields}
 
 
 def interactions_text(page: PageModel) -> str:
@@ -214,7 +215,7 @@ class HybridUiGenerator:
 
     def _planned(
         self,
-        reading: p.Reading,
+        reading: claims.Reading,
         requirement: Requirement,
         page: PageModel,
         requirements: list[Requirement],

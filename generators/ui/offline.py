@@ -9,10 +9,10 @@ from generators.base import GeneratedSuite
 from generators.ui.baseline import plan_baseline
 from generators.ui.codegen import choices_in, render, spelled
 from generators.ui.page_facts import PageFacts, snake
-from generators.ui.phrases import Reading
 from generators.ui.requirements import Known, Reach, Uncovered, known_values, plan_requirement
 from generators.ui.scenario import Scenario
 from vocabulary.artefacts import GeneratedTest, Requirement, RequirementCoverage, ValidationResult, Verdict
+from vocabulary.claims import Reading
 from vocabulary.page_model import PageModel
 
 _STATIC_FILES = ("conftest.py",)

@@ -14,6 +14,69 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from vocabulary.claims import (
+    VERB_KIND,
+    Action,
+    Add,
+    Amount,
+    Amounts,
+    Beat,
+    Choose,
+    Clear,
+    Cleared,
+    Click,
+    Complete,
+    CountIs,
+    Delete,
+    DoubleClick,
+    EveryItemHas,
+    EveryItemShows,
+    Expect,
+    Fill,
+    FillAll,
+    Gate,
+    GoBack,
+    GoesTo,
+    HasControls,
+    HasType,
+    HeadingIs,
+    HidesItems,
+    HidesText,
+    InRegion,
+    ItemsAre,
+    Listed,
+    Login,
+    MasksInput,
+    NotAdded,
+    NotListed,
+    Offers,
+    OnCounter,
+    Only,
+    Open,
+    OpensOwnPage,
+    OthersHidden,
+    Outcome,
+    Persists,
+    Press,
+    Reading,
+    Reload,
+    Removed,
+    Rename,
+    Search,
+    SetChecked,
+    SetTo,
+    ShowsEntry,
+    ShowsError,
+    ShowsText,
+    ShowsTexts,
+    SortedBy,
+    State,
+    Subject,
+    Submit,
+    TitleIs,
+    UrlChanges,
+)
+
 _QUOTED = re.compile(r'`([^`]*)`|"([^"]*)"|“([^”]*)”')
 _SLOT = r"«(\d+)»"
 _NUMBERS = {
@@ -33,478 +96,6 @@ SUBJECTIVE = re.compile(
 def number(word: str) -> int:
     """A count written as digits or as a word ("three")."""
     return int(word) if word.isdigit() else _NUMBERS[word.lower()]
-
-
-# --- what a requirement asks to do ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Login:
-    """Sign in with these credentials (wrong ones when `wrong`)."""
-
-    user: str = ""
-    password: str = ""
-    wrong: bool = False
-
-
-@dataclass(frozen=True)
-class Search:
-    query: str
-
-
-@dataclass(frozen=True)
-class Add:
-    """Add entries: these texts, or `count` made-up ones; `empty` submits nothing at all.
-
-    An empty add that names its field ("pressing Send with an empty Subject") keeps that field and the
-    control pressed: on a page that takes no entries it is that control, pressed with the field empty.
-    """
-
-    texts: tuple[str, ...] = ()
-    count: int = 1
-    empty: bool = False
-    left_empty: str = ""
-    sent_by: Click | Submit | None = None
-
-
-@dataclass(frozen=True)
-class Delete:
-    """Delete one entry: the one with this text, or any."""
-
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class Complete:
-    """Mark one entry done (its checkbox): the one with this text, or any."""
-
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class Rename:
-    """Change one entry's text in place, to `new`: the entry with `text`, or any."""
-
-    new: str
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class Choose:
-    option: str
-    hint: str = ""
-
-
-# Click.kind of a control named only by the verb of the sentence ("Continuing" presses "Continue")
-VERB_KIND = "verb"
-
-
-@dataclass(frozen=True)
-class Click:
-    """Click the control worded `text`; `within`: the one inside the list item holding that text."""
-
-    text: str
-    kind: str = ""
-    within: str = ""
-
-
-@dataclass(frozen=True)
-class Fill:
-    value: str
-    field_words: str
-
-
-@dataclass(frozen=True)
-class Clear:
-    """Empty a field that was filled in."""
-
-    field_words: str
-
-
-@dataclass(frozen=True)
-class FillAll:
-    """Fill every field of the form with a value that fits it ("once both fields are filled")."""
-
-
-@dataclass(frozen=True)
-class SetTo:
-    """Set a named control to a value ("Category = Books"): a select's option, or a field's text."""
-
-    target: str
-    value: str
-
-
-@dataclass(frozen=True)
-class Press:
-    """Press a key, in the field named (else where the last typing happened)."""
-
-    key: str
-    field_words: str = ""
-
-
-@dataclass(frozen=True)
-class SetChecked:
-    label: str
-    checked: bool
-
-
-@dataclass(frozen=True)
-class GoBack:
-    pass
-
-
-@dataclass(frozen=True)
-class Reload:
-    """Load the page again, as a user pressing F5 would."""
-
-
-@dataclass(frozen=True)
-class DoubleClick:
-    """Double-click the control or the list item worded `text`."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Open:
-    path: str
-
-
-@dataclass(frozen=True)
-class Submit:
-    """Send the form that was being filled in (or the page's only form)."""
-
-
-Action = (
-    Login
-    | Search
-    | Add
-    | Delete
-    | Complete
-    | Rename
-    | Choose
-    | Click
-    | Fill
-    | Clear
-    | FillAll
-    | SetTo
-    | Press
-    | SetChecked
-    | GoBack
-    | Reload
-    | DoubleClick
-    | Open
-    | Submit
-)
-
-
-# --- what must be seen afterwards -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ShowsText:
-    """This text is shown; `where`: the place the requirement gives it ("below the Password field")."""
-
-    text: str
-    where: str = ""
-
-
-@dataclass(frozen=True)
-class ShowsError:
-    """An error is shown, the requirement does not say which words."""
-
-
-@dataclass(frozen=True)
-class ShowsEntry:
-    """What was just added ("it") is shown among the items."""
-
-
-@dataclass(frozen=True)
-class Only:
-    """Only items matching `word` are shown; `noun` names what the items are ("products", "books")."""
-
-    noun: str
-    word: str = ""
-
-
-@dataclass(frozen=True)
-class Removed:
-    """What was just deleted ("it") is no longer among the items."""
-
-
-@dataclass(frozen=True)
-class NotAdded:
-    """The add did not add anything."""
-
-
-@dataclass(frozen=True)
-class Gate:
-    """The subject stays `state` until `condition` holds, and then flips."""
-
-    state: str
-    condition: str
-
-
-@dataclass(frozen=True)
-class MasksInput:
-    pass
-
-
-@dataclass(frozen=True)
-class State:
-    state: str  # disabled, enabled, checked, unchecked, hidden, visible, empty
-
-
-@dataclass(frozen=True)
-class OpensOwnPage:
-    """The subject link opens the page it stands for."""
-
-
-@dataclass(frozen=True)
-class GoesTo:
-    destination: str
-
-
-@dataclass(frozen=True)
-class CountIs:
-    count: int
-    noun: str
-
-
-@dataclass(frozen=True)
-class UrlChanges:
-    """The page moves away from where the test opened it."""
-
-
-@dataclass(frozen=True)
-class Cleared:
-    """The message region named (error, greeting) is empty again."""
-
-    what: str
-
-
-@dataclass(frozen=True)
-class HidesText:
-    """This text is not to be seen (gone, never shown)."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Listed:
-    """An item holding `text` is in the list (`times` items, when the requirement counts them)."""
-
-    text: str
-    times: int = 0
-
-
-@dataclass(frozen=True)
-class NotListed:
-    text: str
-
-
-@dataclass(frozen=True)
-class ItemsAre:
-    """The items named are listed; `only`: and no other; `ordered`: in the order written."""
-
-    names: tuple[str, ...]
-    only: bool = False
-    ordered: bool = False
-
-
-@dataclass(frozen=True)
-class HidesItems:
-    """No listed item is of these kinds ("the lamps", "the kitchen items"): words the items' texts hold."""
-
-    words: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class EveryItemHas:
-    """Every listed item holds a control of this kind with this name ("each row has a Details link")."""
-
-    kind: str
-    name: str
-
-
-@dataclass(frozen=True)
-class EveryItemShows:
-    """Every listed item shows one of its own attributes ("each row shows its price and its category").
-
-    `beside`: where the requirement says the attributes show ("next to the name"), as it wrote it.
-    """
-
-    attributes: tuple[str, ...]
-    beside: str = ""
-
-
-@dataclass(frozen=True)
-class SortedBy:
-    """The listed items are in order of one of their attributes ("by name", "by price"), highest first when
-    `descending`."""
-
-    attribute: str
-    descending: bool = False
-
-
-@dataclass(frozen=True)
-class OnCounter:
-    """The number shows on the small counter (a badge) of the control named by `words` ("the cart badge")."""
-
-    text: str
-    words: str
-    counter: str = "badge"  # what the requirement calls the counter: badge, counter, bubble…
-
-
-@dataclass(frozen=True)
-class Amount:
-    """One amount a page shows under a label: as it is ("the item total"), as a percentage of the amount
-    named before it ("a tax of 8%"), or as the sum of the amounts named before it ("the total of both")."""
-
-    label: str
-    percent: float | None = None
-    sums: bool = False
-
-
-@dataclass(frozen=True)
-class Amounts:
-    """The labelled amounts are shown, and each relates to the ones before it as the requirement says."""
-
-    amounts: tuple[Amount, ...]
-
-
-@dataclass(frozen=True)
-class Persists:
-    """What the test added is still listed after the page is loaded again."""
-
-
-@dataclass(frozen=True)
-class InRegion:
-    """The text shows inside the page's region of this ARIA role (alert, status)."""
-
-    text: str
-    role: str
-
-
-@dataclass(frozen=True)
-class OthersHidden:
-    """No item is listed beyond those the requirement just named."""
-
-
-@dataclass(frozen=True)
-class ShowsTexts:
-    """Each of these texts is shown."""
-
-    texts: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class HeadingIs:
-    """The page reached is headed `text`; "": by the name of the item whose link was followed."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class TitleIs:
-    text: str
-
-
-@dataclass(frozen=True)
-class Offers:
-    """The subject select offers these options (in this order); `selected`: the one chosen at first."""
-
-    options: tuple[str, ...]
-    selected: str = ""
-
-
-@dataclass(frozen=True)
-class HasControls:
-    """Controls of this kind (button, field, link) with these names are on the page."""
-
-    kind: str
-    names: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class HasType:
-    """The subject field is an input of this type ("an ordinary text input")."""
-
-    type: str
-
-
-Outcome = (
-    ShowsText
-    | ShowsError
-    | ShowsEntry
-    | Only
-    | Removed
-    | NotAdded
-    | Gate
-    | MasksInput
-    | State
-    | OpensOwnPage
-    | GoesTo
-    | CountIs
-    | UrlChanges
-    | HidesText
-    | Cleared
-    | Listed
-    | NotListed
-    | ItemsAre
-    | OthersHidden
-    | InRegion
-    | Persists
-    | SortedBy
-    | OnCounter
-    | Amounts
-    | EveryItemHas
-    | EveryItemShows
-    | HidesItems
-    | ShowsTexts
-    | HeadingIs
-    | TitleIs
-    | Offers
-    | HasControls
-    | HasType
-)
-
-
-@dataclass(frozen=True)
-class Subject:
-    """What the requirement talks about when it is not an action: "the Log in button", "the counter"."""
-
-    words: str
-    kind: str = ""  # button, link, field, select, checkbox; "" when the words alone must tell
-    quoted: str = ""
-    qualifier: str = ""  # "of a product": one of several alike
-
-
-@dataclass(frozen=True)
-class Expect:
-    """One thing to check, about its subject (None: the page, or what the actions acted on)."""
-
-    outcome: Outcome
-    subject: Subject | None = None
-
-
-Beat = Action | Expect
-
-
-@dataclass(frozen=True)
-class Reading:
-    """A requirement as understood: actions and checks in the order they happen; `unread` says why not."""
-
-    beats: tuple[Beat, ...] = ()
-    unread: str = ""
-
-    @property
-    def actions(self) -> tuple[Action, ...]:
-        return tuple(b for b in self.beats if not isinstance(b, Expect))
-
-    @property
-    def outcomes(self) -> tuple[Outcome, ...]:
-        return tuple(b.outcome for b in self.beats if isinstance(b, Expect))
 
 
 # --- the text with its quotes pulled out ------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Turns one plain-language requirement into a UI scenario for a page, or says why it cannot.
 
-The reading (generators.ui.phrases) says what to do and what to see; PageFacts says which element is meant.
+The reading (generators.ui.phrases, as beats of vocabulary.claims) says what to do and what to see; PageFacts
+says which element is meant.
 Requirement text wins: recon's observations only fill in what the text leaves open (which error text, the
 address a "/products/{id}" stands for), and a claim about the page as it loads must be what recon saw there.
 """
@@ -27,6 +28,7 @@ from generators.ui.page_facts import (
 )
 from generators.ui.scenario import Element, Scenario, Statement, Step, Use, check, code, do, py_str
 from tools.page_recon import plausible_value
+from vocabulary import claims
 from vocabulary.artefacts import Requirement
 from vocabulary.page_model import Button, InputField, Link, LocatorCandidate, ReachedState, Select
 from vocabulary.page_model import Step as RecordedStep
@@ -97,7 +99,7 @@ def known_values(requirements: Sequence[Requirement]) -> Known:
     """The first valid credentials any requirement names ("as demo / secret")."""
     for requirement in requirements:
         for action in p.read(requirement.text).actions:
-            if isinstance(action, p.Login) and not action.wrong and action.user:
+            if isinstance(action, claims.Login) and not action.wrong and action.user:
                 return Known(action.user, action.password)
     return Known()
 
@@ -252,56 +254,56 @@ class _Builder:
                     statements.append(do(var, "click"))
         return statements
 
-    def act(self, action: p.Action) -> None:
+    def act(self, action: claims.Action) -> None:
         self.acted = True
         match action:
-            case p.Login():
+            case claims.Login():
                 self._login(action)
-            case p.Search(query):
+            case claims.Search(query):
                 self._search(query)
-            case p.Add():
+            case claims.Add():
                 self._add_entries(action)
-            case p.Delete(text):
+            case claims.Delete(text):
                 self._delete(text)
-            case p.Complete(text):
+            case claims.Complete(text):
                 self._complete(text)
-            case p.Rename(new, text):
+            case claims.Rename(new, text):
                 self._rename(new, text)
-            case p.Choose(option, hint):
+            case claims.Choose(option, hint):
                 self._choose(option, hint)
-            case p.Click(text, kind, within):
+            case claims.Click(text, kind, within):
                 self._click(text, kind, within)
-            case p.Fill(value, field_words):
+            case claims.Fill(value, field_words):
                 self._fill(value, field_words)
-            case p.Clear(field_words):
+            case claims.Clear(field_words):
                 found = self._field(field_words)
                 self.step(f"Empty {describe(found)}", do(self.declare(found), "fill", '""'))
-            case p.FillAll():
+            case claims.FillAll():
                 self._fill_all()
-            case p.SetTo(target, value):
+            case claims.SetTo(target, value):
                 self._set_to(target, value)
-            case p.Press(key, field_words):
+            case claims.Press(key, field_words):
                 if field_words:
                     self._press_in(key, self._field(field_words))
                     return
                 press = do(self.last_field, "press", lit(key)) if self.last_field else None
                 self.step(f"Press {key}", press or code(f"page.keyboard.press({lit(key)})"))
                 self._sent_entry(self.last_field)
-            case p.SetChecked(label, checked):
+            case claims.SetChecked(label, checked):
                 box = self.facts.find(label, kinds=(InputField,))
                 if not isinstance(box, InputField) or box.type not in ("checkbox", "radio"):
                     raise Unplannable(f'no checkbox on the page matches "{label}"')
                 verb = "check" if checked else "uncheck"
                 self.step(f"{verb.capitalize()} {describe(box)}", do(self.declare(box), verb))
-            case p.GoBack():
+            case claims.GoBack():
                 self.step("Go back", code("page.go_back()"))
-            case p.Reload():
+            case claims.Reload():
                 self.step("Reload the page", code("page.reload()"))
-            case p.DoubleClick(text):
+            case claims.DoubleClick(text):
                 self._double_click(text)
-            case p.Submit():
+            case claims.Submit():
                 self._submit()
-            case p.Open(path):
+            case claims.Open(path):
                 if not path.startswith("/"):
                     raise Unplannable(f'"{path}" is not a path on this site')
                 self.elsewhere = path != self.facts.path
@@ -350,7 +352,7 @@ class _Builder:
             self._delete(within)
             return
         kinds = _KIND_TYPES.get(kind, ())
-        wanted = _verb_names(text) if kind == p.VERB_KIND else {text.lower()}
+        wanted = _verb_names(text) if kind == claims.VERB_KIND else {text.lower()}
         alike = [
             c
             for c in self.facts.controls()
@@ -358,7 +360,7 @@ class _Builder:
         ]
         if within:
             alike = [c for c in alike if _owner(c).lower().startswith(within.lower())]
-        if not alike and kind == p.VERB_KIND:
+        if not alike and kind == claims.VERB_KIND:
             raise Unplannable(f'nothing on the page is named for the verb "{text}…ing" (a button or link)')
         if not alike and not within and self._click_revealed(text):
             return
@@ -449,7 +451,7 @@ class _Builder:
             raise Unplannable("the form has no submit button and nothing was typed to press Enter in")
         self.step("Send the form", self.submit(button, self.last_field))
 
-    def _login(self, action: p.Login) -> None:
+    def _login(self, action: claims.Login) -> None:
         if self.reach is not None and self.signs_in_itself and not action.wrong:
             self._take_reach_steps()
             return
@@ -492,10 +494,10 @@ class _Builder:
             )
         return self.declare(entry.field), entry.submit
 
-    def _add_entries(self, action: p.Add, *, check_added: bool = False) -> None:
+    def _add_entries(self, action: claims.Add, *, check_added: bool = False) -> None:
         if action.empty and action.sent_by is not None and self.facts.entry() is None:
             # a page that takes no entries: the text presses a control with the field it names left empty
-            self.act(p.Clear(action.left_empty))
+            self.act(claims.Clear(action.left_empty))
             self.act(action.sent_by)
             return
         field_var, button = self._entry()
@@ -541,7 +543,7 @@ class _Builder:
             target, kept = text, [t for t in present if text.lower() not in t.lower()][:1]
         elif text or not present:
             texts = [text] if text else made_up_entries(2, avoid=self.added)
-            self._add_entries(p.Add(texts=tuple(texts), count=len(texts)), check_added=True)
+            self._add_entries(claims.Add(texts=tuple(texts), count=len(texts)), check_added=True)
             target, kept = texts[0], texts[1:]
         else:
             target, kept = _short(present[0]), [_short(t) for t in present[1:2]]
@@ -596,7 +598,7 @@ class _Builder:
         if text or not present:
             # exactly one new entry, so a counter the requirement quotes counts only what the test made
             target = text or made_up_entries(1, avoid=self.added)[0]
-            self._add_entries(p.Add(texts=(target,), count=1), check_added=True)
+            self._add_entries(claims.Add(texts=(target,), count=1), check_added=True)
             return target
         return _short(present[0])
 
@@ -630,7 +632,7 @@ class _Builder:
 
     # --- outcomes -----------------------------------------------------------------------------------------
 
-    def subject(self, subject: p.Subject | None) -> str | None:
+    def subject(self, subject: claims.Subject | None) -> str | None:
         """The variable for what the requirement talks about; None when it is the page itself."""
         if subject is not None and subject.kind and not subject.words and not subject.quoted:
             return self._form("") if subject.kind == "form" else self._only_of_kind(subject.kind)
@@ -697,7 +699,7 @@ class _Builder:
             f"the page has {len(present)} of what it calls the {kind}, and it does not say which"
         )
 
-    def _regions(self, subject: p.Subject | None) -> list[str]:
+    def _regions(self, subject: claims.Subject | None) -> list[str]:
         """ "the message areas": every alert and status region of the page."""
         words = subject.words if subject else ""
         if re.search(r"\bmessages?\s+(?:areas|regions|boxes)\b|\bmessages\b", words, re.IGNORECASE):
@@ -706,7 +708,7 @@ class _Builder:
                 return regions
         return [self._region(subject)]
 
-    def _region(self, subject: p.Subject | None) -> str:
+    def _region(self, subject: claims.Subject | None) -> str:
         """A message region the words name (an error: the alert, a greeting: the status), or the element."""
         words = subject.words if subject else ""
         for role, pattern in _ROLE_WORDS:
@@ -717,22 +719,22 @@ class _Builder:
             raise Unplannable("the requirement does not say what should be gone")
         return target
 
-    def expect(self, outcome: p.Outcome, subject: p.Subject | None) -> None:
+    def expect(self, outcome: claims.Outcome, subject: claims.Subject | None) -> None:
         match outcome:
-            case p.ShowsText(text, where):
+            case claims.ShowsText(text, where):
                 self._shows_text(text, subject, where)
-            case p.ShowsError():
+            case claims.ShowsError():
                 self._shows_error()
-            case p.ShowsEntry():
+            case claims.ShowsEntry():
                 if not self.added:
                     raise Unplannable("nothing was added that could be looked for")
                 items_var, _ = self.items()
                 for text in self.added:
                     shown = check(items_var, "to_be_visible", suffix=f".filter(has_text={lit(text)})")
                     self.step(f"Check that {lit(text)} is in the list", shown)
-            case p.Only(noun, word):
+            case claims.Only(noun, word):
                 self._only(noun, word)
-            case p.Removed():
+            case claims.Removed():
                 if not self.deleted:
                     raise Unplannable("nothing was deleted whose absence could be checked")
                 items_var, _ = self.items()
@@ -744,11 +746,11 @@ class _Builder:
                         for t in self.kept
                     ),
                 )
-            case p.NotAdded():
+            case claims.NotAdded():
                 self._not_added()
-            case p.Gate(state, condition):
+            case claims.Gate(state, condition):
                 self._gate(state, condition, subject)
-            case p.MasksInput():
+            case claims.MasksInput():
                 try:
                     target = self.subject(subject) if subject else None
                 except Unplannable:
@@ -762,40 +764,40 @@ class _Builder:
                     f"Check that {self.scenario.element(target).description} masks what is typed",
                     check(target, "to_have_attribute", '"type"', '"password"'),
                 )
-            case p.State("absent"):
+            case claims.State("absent"):
                 region = self._region(subject)
                 description = self.scenario.element(region).description
                 role_region = region in (self.vars_by_key.get("alert"), self.vars_by_key.get("status"))
                 matcher = "to_be_empty" if role_region else "to_be_hidden"
                 self.step(f"Check that {description} shows nothing", check(region, matcher))
-            case p.Cleared(what):
-                region = self._region(p.Subject(words=what))
+            case claims.Cleared(what):
+                region = self._region(claims.Subject(words=what))
                 description = self.scenario.element(region).description
                 self.step(f"Check that {description} is empty again", check(region, "to_be_empty"))
-            case p.State("empty") if subject is not None and re.search(r"\bmessages?\b", subject.words):
+            case claims.State("empty") if subject is not None and re.search(r"\bmessages?\b", subject.words):
                 for region in self._regions(subject):
                     description = self.scenario.element(region).description
                     self.step(f"Check that {description} is empty", check(region, "to_be_empty"))
-            case p.State(state):
+            case claims.State(state):
                 if subject is None and state in ("disabled", "enabled"):
-                    subject = p.Subject(words="", kind="button")
+                    subject = claims.Subject(words="", kind="button")
                 target = self.subject(subject)
                 if target is None:
                     raise Unplannable(f"the requirement does not say what should be {state}")
                 description = self.scenario.element(target).description
                 self.step(f"Check that {description} is {state}", check(target, _STATE_MATCHERS[state]))
-            case p.OpensOwnPage():
+            case claims.OpensOwnPage():
                 self._opens_own_page(subject)
-            case p.GoesTo(destination):
+            case claims.GoesTo(destination):
                 self._goes_to(destination, subject)
-            case p.UrlChanges():
+            case claims.UrlChanges():
                 if subject is not None:
                     self._follow(self._link_subject(subject))
                 elif len(self.scenario.steps) < 2:
                     raise Unplannable("the requirement does not say what makes the page change")
                 away = code(f"expect(page).not_to_have_url({url_expr(self.facts.path)})")
                 self.step("Check that another page opened", away)
-            case p.Listed(text, times):
+            case claims.Listed(text, times):
                 items_var, _ = self.items()
                 found = check(items_var, "to_have_count", str(times), suffix=f".filter(has_text={lit(text)})")
                 some = check(items_var, "not_to_have_count", "0", suffix=f".filter(has_text={lit(text)})")
@@ -803,27 +805,28 @@ class _Builder:
                     f"Check that {lit(text)} is listed" + (f" {times} times" if times else ""),
                     found if times else some,
                 )
-            case p.NotListed(text):
+            case claims.NotListed(text):
                 items_var, _ = self.items()
                 self.step(
                     f"Check that {lit(text)} is no longer listed",
                     check(items_var, "to_have_count", "0", suffix=f".filter(has_text={lit(text)})"),
                 )
-            case p.ItemsAre(names, only, ordered):
+            case claims.ItemsAre(names, only, ordered):
                 self._items_are(names or tuple(self.added), only=only, ordered=ordered)
-            case p.EveryItemHas(kind, name):
+            case claims.EveryItemHas(kind, name):
                 self._every_item_has(kind, name)
-            case p.EveryItemShows(attributes, beside):
+            case claims.EveryItemShows(attributes, beside):
                 self._every_item_shows(attributes, beside)
-            case p.SortedBy(attribute, descending):
+            case claims.SortedBy(attribute, descending):
                 self._sorted_by(attribute, descending=descending)
-            case p.OnCounter(text, words, counter):
+            case claims.OnCounter(text, words, counter):
                 self._on_counter(text, words, counter)
-            case p.Amounts(amounts):
+            case claims.Amounts(amounts):
                 self._amounts(amounts)
-            case p.Persists():
+            case claims.Persists():
                 if not self.added:
-                    self._add_entries(p.Add(count=1))  # "added entries persist": one the test adds itself
+                    # "added entries persist": one the test adds itself
+                    self._add_entries(claims.Add(count=1))
                 items_var, _ = self.items()
                 reloaded = any(step.title == "Reload the page" for step in self.scenario.steps)
                 statements = [] if reloaded else [code("page.reload()")]
@@ -832,7 +835,7 @@ class _Builder:
                     for t in self.added
                 ]
                 self.step("Check that the entries are still listed after a reload", *statements)
-            case p.InRegion(text, role):
+            case claims.InRegion(text, role):
                 if not self.acted or self.made_to_appear:
                     self._make_appear(text, role)
                 if not self.facts.has_role(role):
@@ -841,20 +844,20 @@ class _Builder:
                 self.step(
                     f"Check that the {role} says {lit(text)}", check(region, "to_contain_text", lit(text))
                 )
-            case p.HidesItems(groups):
+            case claims.HidesItems(groups):
                 self._hides_items(groups)
-            case p.OthersHidden():
+            case claims.OthersHidden():
                 if not self.named_items:
                     raise Unplannable("it does not say which items are the only ones listed")
                 if not self.named_only:
                     self._items_are(self.named_items, only=True, ordered=False, again=True)
-            case p.ShowsTexts(texts):
+            case claims.ShowsTexts(texts):
                 for text in texts:
                     self._shows_text(text, None)
-            case p.HidesText(text):
+            case claims.HidesText(text):
                 self._as_loaded(f'"{text}" is shown', not self._seen_at_load(text))
                 self.step(f"Check that {lit(text)} is not shown", check(self.text(text), "to_be_hidden"))
-            case p.HeadingIs(text):
+            case claims.HeadingIs(text):
                 if subject is not None and not _names_page(subject):
                     with contextlib.suppress(Unplannable):  # "Desk Lamp's link opens a page headed …"
                         self._follow_named(self._link_subject(subject))
@@ -874,15 +877,15 @@ class _Builder:
                 self.step(
                     f"Check that the page is headed {lit(text)}", code(f"expect({heading}).to_be_visible()")
                 )
-            case p.TitleIs(text):
+            case claims.TitleIs(text):
                 self.step(
                     f"Check that the title is {lit(text)}", code(f"expect(page).to_have_title({lit(text)})")
                 )
-            case p.HasControls(kind, names):
+            case claims.HasControls(kind, names):
                 self._has_controls(kind, names)
-            case p.Offers(options, selected):
+            case claims.Offers(options, selected):
                 self._offers(options, selected, subject)
-            case p.HasType(kind):
+            case claims.HasType(kind):
                 target = self.subject(subject)
                 if target is None:
                     raise Unplannable(f"the requirement does not say which field is a {kind} input")
@@ -891,7 +894,7 @@ class _Builder:
                     f"Check that {description} is a {kind} input",
                     check(target, "to_have_js_property", '"type"', lit(kind)),
                 )
-            case p.CountIs(count, noun):
+            case claims.CountIs(count, noun):
                 items_var, collection = self.items(noun)
                 self._as_loaded(
                     f"{len(collection.item_texts)} {noun} are listed", count == len(collection.item_texts)
@@ -941,7 +944,7 @@ class _Builder:
         ]
         if not named:
             # "the items counter shows 3": an element of its own, not a badge on a control
-            self._shows_text(text, p.Subject(words=f"{words} {counter}"))
+            self._shows_text(text, claims.Subject(words=f"{words} {counter}"))
             return
         control = next((c for c in named if self._counter_seen(c)), None)
         if control is None:
@@ -952,7 +955,7 @@ class _Builder:
             check(target, "to_be_visible", suffix=f".get_by_text({lit(text)}, exact=True)"),
         )
 
-    def _amounts(self, amounts: Sequence[p.Amount]) -> None:
+    def _amounts(self, amounts: Sequence[claims.Amount]) -> None:
         """Each amount read off the text recon saw it labelled by ("Tax: $2.40"), then checked against the
         ones before it: a percentage of the one just before (to the cent), or their sum."""
         names: list[str] = []
@@ -1014,9 +1017,9 @@ class _Builder:
         seen = " ".join((self.facts.error_text_seen() or "").split()).lower()
         wanted = " ".join(text.split()).lower()
         if form is not None and role == "alert" and seen and wanted in seen:
-            self.act(p.Login(wrong=True))
+            self.act(claims.Login(wrong=True))
         elif form is not None and role == "status" and self.known.user and self.known.user.lower() in wanted:
-            self.act(p.Login(self.known.user, self.known.password))
+            self.act(claims.Login(self.known.user, self.known.password))
         else:
             raise Unplannable(f'it says where "{text}" shows, but nothing it asks to do makes it appear')
         self.made_to_appear = True
@@ -1034,7 +1037,7 @@ class _Builder:
                 f"{claim} on the page as recon saw it load, and the requirement does nothing first"
             )
 
-    def _shows_text(self, text: str, subject: p.Subject | None, where: str = "") -> None:
+    def _shows_text(self, text: str, subject: claims.Subject | None, where: str = "") -> None:
         self._as_loaded(f'"{text}" is not shown', self._seen_at_load(text))
         if where:
             self._placed_text(text, where)
@@ -1089,7 +1092,7 @@ class _Builder:
         unchecked = f"not checked: that it shows {where}, which recon did not see"
         self.step(f"Check that {lit(text)} is shown ({unchecked})", check(self.text(text), "to_be_visible"))
 
-    def _item_named(self, subject: p.Subject | None) -> str:
+    def _item_named(self, subject: claims.Subject | None) -> str:
         """ "the Desk Lamp row": the name of the listed item recon saw that the words call so, or ""."""
         named = re.fullmatch(
             r"(?P<name>.+?)\s+(?:rows?|items?|entry|entries|cards?|products?|results?)",
@@ -1205,7 +1208,7 @@ class _Builder:
                 f"Check that the {kind} {lit(name)} is shown", check(self.declare(control), "to_be_visible")
             )
 
-    def _offers(self, options: Sequence[str], selected: str, subject: p.Subject | None) -> None:
+    def _offers(self, options: Sequence[str], selected: str, subject: claims.Subject | None) -> None:
         target = self.subject(subject) if subject else None
         select = next(
             (s for s in self.facts.page.selects if self.vars_by_key.get(s.key) == target),
@@ -1259,8 +1262,8 @@ class _Builder:
         else:
             raise Unplannable("the requirement does not say what is added")
 
-    def _gate(self, state: str, condition: str, subject: p.Subject | None) -> None:
-        target = self.subject(subject or p.Subject(words="", kind="button"))
+    def _gate(self, state: str, condition: str, subject: claims.Subject | None) -> None:
+        target = self.subject(subject or claims.Subject(words="", kind="button"))
         if target is None:
             raise Unplannable(f"the requirement does not say what stays {state}")
         fields = self._gate_fields(condition, target)
@@ -1327,7 +1330,7 @@ class _Builder:
             return self.known.password
         return plausible_value(field_) or "Test value"
 
-    def _link_subject(self, subject: p.Subject | None) -> Link:
+    def _link_subject(self, subject: claims.Subject | None) -> Link:
         if subject is None:
             if self.clicked_link is None:
                 raise Unplannable("the requirement does not say which link opens the page")
@@ -1369,7 +1372,7 @@ class _Builder:
             self.clicked_link = link
         return path
 
-    def _opens_own_page(self, subject: p.Subject | None) -> None:
+    def _opens_own_page(self, subject: claims.Subject | None) -> None:
         link = self._link_subject(subject)
         path = self._follow(link)
         owner = _owner(link) or link.text
@@ -1378,7 +1381,7 @@ class _Builder:
             statements.append(code(f"expect(page).to_have_title({lit(title)})"))
         self.step(f"Check that the page of {lit(owner)} opens", *statements)
 
-    def _goes_to(self, destination: str, subject: p.Subject | None) -> None:
+    def _goes_to(self, destination: str, subject: claims.Subject | None) -> None:
         # "choosing Logout in the menu returns to …": a select or field is not what is followed
         followed = subject is not None and subject.kind in ("", "link")
         if followed or self.clicked_link is not None:
@@ -1421,10 +1424,10 @@ class _Builder:
         raise Unplannable(f"recon visited no page that is {destination}")
 
 
-def _signs_in(reading: p.Reading, known: Known) -> bool:
+def _signs_in(reading: claims.Reading, known: Known) -> bool:
     """Whether the requirement signs in with the credentials recon signed in with."""
     return any(
-        isinstance(beat, p.Login) and not beat.wrong and beat.user in ("", known.user)
+        isinstance(beat, claims.Login) and not beat.wrong and beat.user in ("", known.user)
         for beat in reading.beats
     )
 
@@ -1450,7 +1453,7 @@ def _verb_names(stem: str) -> set[str]:
     return names
 
 
-def _names_page(subject: p.Subject) -> bool:
+def _names_page(subject: claims.Subject) -> bool:
     """Whether the words name the page itself ("the Sign in page", "the screen")."""
     words = subject.words.lower()
     return not subject.quoted and (words in _PAGE_WORDS or bool(re.search(r"\b(?:page|screen)$", words)))
@@ -1492,7 +1495,7 @@ def plan_requirement(
     *,
     module: str,
     reach: Reach | None = None,
-    reading: p.Reading | None = None,
+    reading: claims.Reading | None = None,
 ) -> Scenario | Uncovered:
     """The scenario testing this requirement on this page, or why there can be none.
 
@@ -1518,7 +1521,7 @@ def plan_requirement(
     try:
         builder.open_page()
         for beat in reading.beats:
-            if isinstance(beat, p.Expect):
+            if isinstance(beat, claims.Expect):
                 builder.expect(beat.outcome, beat.subject)
             else:
                 builder.act(beat)

@@ -12,7 +12,7 @@ from bench import llm
 from generators.llm.api import ClaimReply, OperationChoice
 from generators.llm.config import LlmConfig
 from generators.llm.ui import reading_of, ui_claim_schema
-from generators.ui import phrases
+from vocabulary import claims
 
 
 def test_the_worst_ask_waits_out_every_try_and_every_backoff(tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ def test_the_scripted_ui_reply_shows_the_first_heading_of_the_snapshot() -> None
                       'accessibility snapshot:\n- main:\n  - heading "Sign in" [level=1]\n'}],
     }  # fmt: skip
     reply = ui_claim_schema().model_validate_json(llm.scripted_reply(claim).content)
-    assert reading_of(reply.beats) == phrases.Reading(beats=(phrases.Expect(phrases.ShowsText("Sign in")),))
+    assert reading_of(reply.beats) == claims.Reading(beats=(claims.Expect(claims.ShowsText("Sign in")),))
 
 
 def test_a_quick_run_keeps_the_offline_scores_with_garbage_and_counts_scripted_tokens(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from generators.ui import phrases as p
 from generators.ui.offline import OfflineUiGenerator
+from vocabulary import claims as c
 from vocabulary.artefacts import number_requirements
 from vocabulary.page_model import Button, Form, InputField, LocatorCandidate, PageModel
 
@@ -17,21 +18,21 @@ from vocabulary.page_model import Button, Form, InputField, LocatorCandidate, Pa
 @pytest.mark.parametrize(
     ("requirement", "field", "pressed"),
     [
-        ('Pressing Join with an empty Nickname shows "Pick a nickname"', "Nickname", p.Click("Join")),
+        ('Pressing Join with an empty Nickname shows "Pick a nickname"', "Nickname", c.Click("Join")),
         (
             'Hitting "Join" with the "Nickname" box left blank shows "Pick a nickname"',
             "Nickname",
-            p.Click("Join"),
+            c.Click("Join"),
         ),
-        ('Submitting the form with the E-mail field blank shows "E-mail needed"', "E-mail", p.Submit()),
-        ('Leaving the nickname empty and pressing Join shows "Pick a nickname"', "nickname", p.Click("Join")),
+        ('Submitting the form with the E-mail field blank shows "E-mail needed"', "E-mail", c.Submit()),
+        ('Leaving the nickname empty and pressing Join shows "Pick a nickname"', "nickname", c.Click("Join")),
     ],
 )
 def test_the_field_named_empty_and_the_control_pressed_are_kept(
-    requirement: str, field: str, pressed: p.Click | p.Submit
+    requirement: str, field: str, pressed: c.Click | c.Submit
 ) -> None:
     [action] = p.read(requirement).actions
-    assert action == p.Add(empty=True, left_empty=field, sent_by=pressed)
+    assert action == c.Add(empty=True, left_empty=field, sent_by=pressed)
 
 
 @pytest.mark.parametrize(
@@ -39,7 +40,7 @@ def test_the_field_named_empty_and_the_control_pressed_are_kept(
     ["Pressing Add with the field empty adds nothing", "Clicking Add with an empty entry adds nothing"],
 )
 def test_no_field_named_is_a_plain_empty_add(requirement: str) -> None:
-    assert p.read(requirement).actions == (p.Add(empty=True),)
+    assert p.read(requirement).actions == (c.Add(empty=True),)
 
 
 def _textbox(key: str, label: str, kind: str = "text") -> InputField:

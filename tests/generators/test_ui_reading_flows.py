@@ -10,6 +10,7 @@ import pytest
 
 from generators.ui import phrases as p
 from generators.ui.offline import OfflineUiGenerator
+from vocabulary import claims as c
 from vocabulary.artefacts import number_requirements
 from vocabulary.page_model import (
     Button,
@@ -28,7 +29,7 @@ from vocabulary.page_model import (
 def beats(requirement: str) -> list[object]:
     reading = p.read(requirement)
     assert not reading.unread, reading.unread
-    return [b.outcome if isinstance(b, p.Expect) else b for b in reading.beats]
+    return [b.outcome if isinstance(b, c.Expect) else b for b in reading.beats]
 
 
 @pytest.mark.parametrize(
@@ -36,40 +37,40 @@ def beats(requirement: str) -> list[object]:
     [
         (
             'Sorting by "Cheapest" puts the books from the cheapest to the most expensive price',
-            [p.Choose("Cheapest", "sort"), p.SortedBy("price")],
+            [c.Choose("Cheapest", "sort"), c.SortedBy("price")],
         ),
         (
             'Sorting by "Title" lists the books by title in alphabetical order',
-            [p.Choose("Title", "sort"), p.SortedBy("title")],
+            [c.Choose("Title", "sort"), c.SortedBy("title")],
         ),
         (
             'Sorting the films by "Newest" orders them by year, descending',
-            [p.Choose("Newest", "sort"), p.SortedBy("year", descending=True)],
+            [c.Choose("Newest", "sort"), c.SortedBy("year", descending=True)],
         ),
         (
             'Clicking "Save for later" on a film shows 1 on the watchlist badge',
-            [p.Click("Save for later"), p.OnCounter("1", "watchlist")],
+            [c.Click("Save for later"), c.OnCounter("1", "watchlist")],
         ),
         (
             'After adding "Tea" the basket counter reads 1',
-            [p.Add(("Tea",)), p.OnCounter("1", "basket", "counter")],
+            [c.Add(("Tea",)), c.OnCounter("1", "basket", "counter")],
         ),
         (
             'Proceeding with an empty Street shows "Street is required"',
             [
-                p.Add(empty=True, left_empty="Street", sent_by=p.Click("Proceed", p.VERB_KIND)),
-                p.ShowsText("Street is required"),
+                c.Add(empty=True, left_empty="Street", sent_by=c.Click("Proceed", c.VERB_KIND)),
+                c.ShowsText("Street is required"),
             ],
         ),
         (
             'Choosing "Sign out" in the menu returns to the sign-in page',
-            [p.Choose("Sign out"), p.GoesTo("the sign-in page")],
+            [c.Choose("Sign out"), c.GoesTo("the sign-in page")],
         ),
         (
             "The invoice shows the net amount, a VAT of 20% and the total of both",
             [
-                p.Amounts(
-                    (p.Amount("net amount"), p.Amount("vat", percent=20.0), p.Amount("total", sums=True))
+                c.Amounts(
+                    (c.Amount("net amount"), c.Amount("vat", percent=20.0), c.Amount("total", sums=True))
                 )
             ],
         ),
@@ -163,7 +164,7 @@ def _plan(page: PageModel, texts: list[str]) -> dict[str, str]:
     """Each requirement's test code, or the reason it is uncovered."""
     suite = OfflineUiGenerator().generate(page, number_requirements(texts))
     code = {t.requirement_ids[0]: t.code for t in suite.tests if t.requirement_ids}
-    return {c.requirement_id: code.get(c.requirement_id, c.reason) for c in suite.coverage}
+    return {row.requirement_id: code.get(row.requirement_id, row.reason) for row in suite.coverage}
 
 
 def test_sorting_checks_the_order_of_names_and_of_prices() -> None:

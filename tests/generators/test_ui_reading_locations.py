@@ -9,6 +9,7 @@ from __future__ import annotations
 from generators.base import GeneratedSuite
 from generators.ui import phrases as p
 from generators.ui.offline import OfflineUiGenerator
+from vocabulary import claims
 from vocabulary.artefacts import number_requirements
 from vocabulary.page_model import (
     Button,
@@ -121,7 +122,7 @@ def _code(suite: GeneratedSuite, requirement_id: str) -> str:
 
 def test_items_said_to_show_their_attributes_read_as_one_check_with_where_they_show() -> None:
     reading = p.read("Each pen row displays its colour and its price beside the name")
-    assert reading.outcomes == (p.EveryItemShows(("colour", "price"), beside="beside the name"),)
+    assert reading.outcomes == (claims.EveryItemShows(("colour", "price"), beside="beside the name"),)
     assert p.read("Every card lists their maker")
 
 
@@ -144,10 +145,10 @@ def test_an_attribute_recon_saw_nothing_of_is_uncovered_and_named() -> None:
 
 def test_a_bare_second_text_is_about_the_item_the_first_was_about() -> None:
     reading = p.read('The Marker row, for example, reads "Blue" and "€3.40"')
-    subject = p.Subject(words="Marker row")
+    subject = claims.Subject(words="Marker row")
     assert list(reading.beats) == [
-        p.Expect(p.ShowsText("Blue"), subject),
-        p.Expect(p.ShowsText("€3.40"), subject),
+        claims.Expect(claims.ShowsText("Blue"), subject),
+        claims.Expect(claims.ShowsText("€3.40"), subject),
     ]
     code = _code(_suite(_pens(), ['The Marker row, for example, reads "Blue" and "€3.40"']), "R1")
     assert 'expect(pens.filter(has_text="Marker")).to_contain_text("€3.40")' in code
@@ -174,9 +175,9 @@ def test_a_placed_message_nothing_is_known_to_make_appear_stays_uncovered() -> N
 
 def test_a_place_given_to_a_shown_text_is_read_with_it() -> None:
     [_, shown] = p.read('After a wrong password, "Bad login" appears underneath the Pass field').beats
-    assert shown == p.Expect(p.ShowsText("Bad login", where="underneath the Pass field"))
+    assert shown == claims.Expect(claims.ShowsText("Bad login", where="underneath the Pass field"))
     [shown] = p.read('The page displays "Members only" in the header, and nothing else').beats[:1]
-    assert shown.outcome == p.ShowsText("Members only", where="in the header")
+    assert shown.outcome == claims.ShowsText("Members only", where="in the header")
 
 
 def test_a_place_recon_saw_the_text_in_is_checked() -> None:

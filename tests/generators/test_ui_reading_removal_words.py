@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generators.ui import phrases as p
+from vocabulary import claims
 
 
 @pytest.mark.parametrize(
@@ -20,4 +21,4 @@ from generators.ui import phrases as p
 def test_an_entry_taken_out_or_gone_is_read_as_removed(requirement: str) -> None:
     reading = p.read(requirement)
     assert not reading.unread, reading.unread
-    assert reading.outcomes == (p.Removed(),)
+    assert reading.outcomes == (claims.Removed(),)

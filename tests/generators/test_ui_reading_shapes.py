@@ -10,6 +10,7 @@ import pytest
 
 from generators.ui import phrases as p
 from generators.ui.offline import OfflineUiGenerator
+from vocabulary import claims as c
 from vocabulary.artefacts import number_requirements
 from vocabulary.page_model import Button, Form, InputField, Link, LocatorCandidate, PageModel
 
@@ -17,7 +18,7 @@ from vocabulary.page_model import Button, Form, InputField, Link, LocatorCandida
 def beats(requirement: str) -> list[object]:
     reading = p.read(requirement)
     assert not reading.unread, reading.unread
-    return [b.outcome if isinstance(b, p.Expect) else b for b in reading.beats]
+    return [b.outcome if isinstance(b, c.Expect) else b for b in reading.beats]
 
 
 @pytest.mark.parametrize(
@@ -26,102 +27,102 @@ def beats(requirement: str) -> list[object]:
         (
             "As a member I want to see my name after signing in so that I feel at home; Acceptance: signing "
             'in with username ada and password hunter2 displays "Hi, ada".',
-            [p.Login("ada", "hunter2"), p.ShowsText("Hi, ada")],
+            [c.Login("ada", "hunter2"), c.ShowsText("Hi, ada")],
         ),
         (
             'Given I am on the Register page\nWhen I enter "bob" as Nickname\nAnd I click "Join"\n'
             'Then I see the message "Joined"',
-            [p.Fill("bob", "Nickname"), p.Click("Join"), p.ShowsText("Joined")],
+            [c.Fill("bob", "Nickname"), c.Click("Join"), c.ShowsText("Joined")],
         ),
         (
             'Given I open the Settings page\nThen the "Save" button is disabled\n'
             'When I type "x" into Display '
             'name\nThen the "Save" button is enabled',
-            [p.State("disabled"), p.Fill("x", "Display name"), p.State("enabled")],
+            [c.State("disabled"), c.Fill("x", "Display name"), c.State("enabled")],
         ),
         (
             'Sign in with `ada` / `hunter2` → banner reads "Hi, ada"',
-            [p.Login("ada", "hunter2"), p.ShowsText("Hi, ada")],
+            [c.Login("ada", "hunter2"), c.ShowsText("Hi, ada")],
         ),
-        ('Tally with exactly two entries → "2 entries" (plural)', [p.Add(count=2), p.ShowsText("2 entries")]),
+        ('Tally with exactly two entries → "2 entries" (plural)', [c.Add(count=2), c.ShowsText("2 entries")]),
         (
             'Removing "Eggs" from a list of "Eggs" and "Flour" leaves just "Flour"; '
             'and the tally drops to "1 entry".',
             [
-                p.Add(texts=("Eggs", "Flour"), count=2),
-                p.Delete("Eggs"),
-                p.ItemsAre(("Flour",), only=True),
-                p.ShowsText("1 entry"),
+                c.Add(texts=("Eggs", "Flour"), count=2),
+                c.Delete("Eggs"),
+                c.ItemsAre(("Flour",), only=True),
+                c.ShowsText("1 entry"),
             ],
         ),
         (
             "Filtering by the Garden category shows Rake and Hose and nothing else",
-            [p.Choose("Garden", "category"), p.ItemsAre(("Rake", "Hose"), only=True)],
+            [c.Choose("Garden", "category"), c.ItemsAre(("Rake", "Hose"), only=True)],
         ),
         (
             'Search "spa" → "Spade" is the only tool shown',
-            [p.Search("spa"), p.ItemsAre(("Spade",), only=True)],
+            [c.Search("spa"), c.ItemsAre(("Spade",), only=True)],
         ),
         (
             '"Send" button: disabled while Subject or Body is empty; enabled when both are non-empty',
-            [p.Gate("disabled", "Subject  and  Body"), p.FillAll(), p.State("enabled")],
+            [c.Gate("disabled", "Subject  and  Body"), c.FillAll(), c.State("enabled")],
         ),
         (
             'Signing in as ada with the password "nope" shows "Access denied"; '
             "and no welcome banner appears.",
-            [p.Login("ada", "nope"), p.ShowsText("Access denied"), p.State("absent")],
+            [c.Login("ada", "nope"), c.ShowsText("Access denied"), c.State("absent")],
         ),
-        ("Pressing Add while the box is blank adds nothing to the list", [p.Add(empty=True), p.NotAdded()]),
+        ("Pressing Add while the box is blank adds nothing to the list", [c.Add(empty=True), c.NotAdded()]),
         (
             'After searching "qqq", emptying the Search field lists all nine books again '
             'and hides "Nothing found"',
-            [p.Search("qqq"), p.Clear("Search"), p.CountIs(9, "books"), p.HidesText("Nothing found")],
+            [c.Search("qqq"), c.Clear("Search"), c.CountIs(9, "books"), c.HidesText("Nothing found")],
         ),
         (
             "The Size dropdown offers Small, Medium and Large, with Medium selected when the page opens.",
-            [p.Offers(("Small", "Medium", "Large"), "Medium")],
+            [c.Offers(("Small", "Medium", "Large"), "Medium")],
         ),
         (
             "Clicking the Remove button beside a row should take that exact row off the list; removing some "
             "other row instead is a bug.",
-            [p.Click("Remove", "button"), p.Removed()],
+            [c.Click("Remove", "button"), c.Removed()],
         ),
         (
             "The Go button is disabled as long as Code is blank; and if the code is erased again after both "
             "fields were filled in, the button goes back to disabled.",
-            [p.Gate("disabled", "Code"), p.FillAll(), p.Clear("code"), p.State("disabled")],
+            [c.Gate("disabled", "Code"), c.FillAll(), c.Clear("code"), c.State("disabled")],
         ),
         (
             'Clicking "More" on Green Tea opens /teas/4, headed "Green Tea"',
             [
-                p.Click("More", "", "Green Tea"),
-                p.GoesTo("/teas/4"),
-                p.HeadingIs("Green Tea"),
+                c.Click("More", "", "Green Tea"),
+                c.GoesTo("/teas/4"),
+                c.HeadingIs("Green Tea"),
             ],
         ),  # fmt: skip
-        ("Enter key in the Note field → the typed text is added", [p.Press("Enter", "Note"), p.ShowsEntry()]),
+        ("Enter key in the Note field → the typed text is added", [c.Press("Enter", "Note"), c.ShowsEntry()]),
         (
             "Choosing the Tools category must hide the lamps and the garden items, so the three tools are "
             "the only products left",
-            [p.Choose("Tools", "category"), p.HidesItems(("lamps", "garden items")), p.CountIs(3, "tools")],
+            [c.Choose("Tools", "category"), c.HidesItems(("lamps", "garden items")), c.CountIs(3, "tools")],
         ),
         (
             '"More" link in a tea row → /teas/{id}, that tea\'s page (heading = tea name)',
-            [p.Click("More", "link"), p.GoesTo("/teas/{id}"), p.HeadingIs("")],
+            [c.Click("More", "link"), c.GoesTo("/teas/{id}"), c.HeadingIs("")],
         ),
         (
             'Once "Ant", "Bee" and "Cat" have been added all three entries are listed in that order',
-            [p.Add(texts=("Ant", "Bee", "Cat"), count=3), p.ItemsAre((), only=True, ordered=True)],
+            [c.Add(texts=("Ant", "Bee", "Cat"), count=3), c.ItemsAre((), only=True, ordered=True)],
         ),
         (
             'After adding "Oats", "Oats" is still in the list after refreshing the page',
-            [p.Add(texts=("Oats",), count=1), p.Reload(), p.Listed("Oats")],
+            [c.Add(texts=("Oats",), count=1), c.Reload(), c.Listed("Oats")],
         ),
-        ("Added entries persist after a page reload", [p.Persists()]),
-        ('Double-clicking "Oats" makes "Editing" appear', [p.DoubleClick("Oats"), p.ShowsText("Editing")]),
+        ("Added entries persist after a page reload", [c.Persists()]),
+        ('Double-clicking "Oats" makes "Editing" appear', [c.DoubleClick("Oats"), c.ShowsText("Editing")]),
         (
             'After a wrong password the "Nope" error is in an alert region (role="alert")',
-            [p.Login(wrong=True), p.InRegion("Nope", "alert")],
+            [c.Login(wrong=True), c.InRegion("Nope", "alert")],
         ),
     ],
 )
@@ -132,12 +133,12 @@ def test_a_sentence_reads_as_its_beats_in_order(requirement: str, expected: list
 def test_what_a_check_is_about_is_read_with_it() -> None:
     reading = p.read('Given I open the Settings page\nThen the "Save" button is still disabled')
     [expect] = reading.beats
-    assert isinstance(expect, p.Expect) and expect.subject == p.Subject("", kind="button", quoted="Save")
+    assert isinstance(expect, c.Expect) and expect.subject == c.Subject("", kind="button", quoted="Save")
     [_, denied, banner] = p.read(
         'Signing in as ada with the password "nope" shows "No"; and no welcome banner appears'
     ).beats
     assert (
-        isinstance(banner, p.Expect)
+        isinstance(banner, c.Expect)
         and banner.subject is not None
         and banner.subject.words == "welcome banner"
     )
@@ -258,9 +259,9 @@ def test_a_heading_claimed_of_an_item_s_link_follows_that_link_first() -> None:
 
 def test_a_control_claimed_of_every_item_must_be_one_recon_saw_in_each() -> None:
     reading = p.read("Every tea row has a More link, and following it should take you to that tea's own page")
-    assert [b.outcome for b in reading.beats if isinstance(b, p.Expect)] == [
-        p.EveryItemHas("link", "More"),
-        p.OpensOwnPage(),
+    assert [b.outcome for b in reading.beats if isinstance(b, c.Expect)] == [
+        c.EveryItemHas("link", "More"),
+        c.OpensOwnPage(),
     ]
     [coverage] = (
         OfflineUiGenerator().generate(_shop(), number_requirements(["Each tea row has a More link"])).coverage

@@ -14,7 +14,6 @@ from generators.llm.config import LlmConfig
 from generators.llm.prompts import UI_CLAIM
 from generators.llm.source import LLM_ORIGIN_LABEL
 from generators.llm.ui import HybridUiGenerator, interactions_text, ui_claim_schema, wire_reply
-from generators.ui import phrases as p
 from generators.ui.offline import OfflineUiGenerator
 from generators.ui.page_facts import PageFacts
 from samples.openai_stub import ScriptedChat, answer, code_reply, scripted_endpoint
@@ -23,6 +22,7 @@ from tools.browser import BrowserSession
 from tools.page_recon import reconnoitre_page
 from tools.runner import validate_suite, write_suite
 from tools.safety import check_test_code
+from vocabulary import claims as c
 from vocabulary.artefacts import GeneratedTest, ValidationResult, Verdict, number_requirements
 from vocabulary.page_model import PageModel
 
@@ -31,7 +31,7 @@ module_loop = pytest.mark.asyncio(loop_scope="module")
 # The offline reader finds no outcome in either; the first is beats, the second (focus) is not.
 GREETED = 'A visitor who signs in as demo with secret is greeted by "Welcome, demo"'
 TAB_ORDER = "Tab moves the focus from the Username field to the Password field"
-GREETING = p.Reading(beats=(p.Login("demo", "secret"), p.Expect(p.ShowsText("Welcome, demo"))))
+GREETING = c.Reading(beats=(c.Login("demo", "secret"), c.Expect(c.ShowsText("Welcome, demo"))))
 # A wrong locator: the field is labelled "Username".
 TAB_TEST = """import allure
 from playwright.sync_api import Page, expect
@@ -137,7 +137,7 @@ def test_a_ui_repair_may_fix_a_locator_but_not_weaken_a_check(
     weaker = test.code.replace(check, check.replace("to_be_visible()", "to_be_attached()"))
     other_text = test.code.replace('"Welcome, demo"', '"Welcome"')
     fixed_locator = test.code.replace(declared, '    log_in_button = page.get_by_test_id("login-submit")')
-    chat.script("text", *(code_reply(_module(c)) for c in (weaker, other_text, fixed_locator)))
+    chat.script("text", *(code_reply(_module(text)) for text in (weaker, other_text, fixed_locator)))
     failure = ValidationResult(
         test_id=test.test_id, verdict=Verdict.BROKEN, message="Locator.click: Timeout 1500ms exceeded."
     )
