@@ -147,9 +147,9 @@ def test_quick_robustness_benchmark_writes_its_json(tmp_path: Path) -> None:
         side = tasks["schemathesis"]
         assert {r["variant"] for r in side["runs"]} <= set(tasks["variants_run"])
         assert {"caught", "testops_caught", "time_ratio", "schemathesis_correct_s"} <= set(side)
-    # One page, one style, no spec-only row; the same row shape as the APIs'.
+    # One API and one page; one style, no spec-only row on the page; the same row shape as the APIs'.
     [page_target] = QUICK_PAGE_TARGETS
-    assert not {"todo", "search"} & set(targets)
+    assert set(targets) == {"tasks_api", page_target.name}
     page = targets[page_target.name]
     assert page["skipped"] == "" and page["schemathesis"] is None and page["gap"] is None
     assert page["variants_run"][0] == "correct" and len(page["variants_run"]) == 3
