@@ -6,13 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import parse_qs
 
-from samples.loopback import Reply
+from samples.loopback import Reply, serving
 
 
 def blob_sha(data: bytes) -> str:
@@ -104,7 +107,7 @@ class ScriptedFailure:
     times: int = 1
 
 
-class HostingStandIn:
+class HostingStandIn(ABC):
     """The parts of a git host stand-in that do not depend on its API: calls, failures, the token."""
 
     def __init__(self, token: str) -> None:
@@ -112,6 +115,7 @@ class HostingStandIn:
         self.calls: list[Call] = []
         self.failures: deque[ScriptedFailure] = deque()
         self.lock = threading.Lock()
+        self.url = ""  # set once served: the web links in its answers start with it
 
     def fail(self, method: str, path_suffix: str, status: int, body: Any = None, *,
              headers: dict[str, str] | None = None, times: int = 1) -> None:
@@ -124,6 +128,29 @@ class HostingStandIn:
     def writes(self) -> list[tuple[str, str]]:
         return self.calls_made("POST", "PUT", "PATCH", "DELETE")
 
+    def handle(self, method: str, path: str, query: str, authorization: str | None, body: bytes) -> Reply:
+        """Note the call, then answer it: a scripted failure, the refusal of a wrong token, or `route`."""
+        payload = json.loads(body) if body else None
+        with self.lock:
+            scripted = self.record(Call(method, path, query, payload))
+            if scripted is not None:
+                return scripted
+            if authorization not in self.accepted_authorizations():
+                return self.unauthorized()
+            return self.route(method, path, parse_qs(query), payload or {})
+
+    @abstractmethod
+    def accepted_authorizations(self) -> tuple[str, ...]:
+        """The Authorization headers carrying the token, as the host accepts them."""
+
+    @abstractmethod
+    def unauthorized(self) -> Reply:
+        """The host's answer to a missing or wrong token."""
+
+    @abstractmethod
+    def route(self, method: str, path: str, query: dict[str, list[str]], body: dict[str, Any]) -> Reply:
+        """The host's answer to an authorized call (path as sent, query parsed, JSON body or {})."""
+
     def record(self, call: Call) -> Reply | None:
         """Note the call; a scripted failure's answer when one matches it."""
         self.calls.append(call)
@@ -134,3 +161,14 @@ class HostingStandIn:
                     self.failures.remove(failure)
                 return Reply(failure.status, failure.body, failure.headers)
         return None
+
+
+StandIn = TypeVar("StandIn", bound=HostingStandIn)
+
+
+@contextmanager
+def served(service: StandIn, *, name: str) -> Iterator[tuple[str, StandIn]]:
+    """The stand-in on a free loopback port: its URL and the service, which now links to that URL."""
+    with serving(service, name=name) as url:
+        service.url = url
+        yield url, service

@@ -8,15 +8,13 @@ Repositories live in memory (`GitStore`); every call is recorded so tests can as
 from __future__ import annotations
 
 import base64
-import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import unquote
 
-from samples.git_hosting import Call, GitStore, HostingStandIn
-from samples.loopback import Reply, serving
+from samples.git_hosting import GitStore, HostingStandIn, served
+from samples.loopback import Reply
 
 _REPO = re.compile(r"^/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)(?P<rest>/.*)?$")
 
@@ -32,7 +30,6 @@ class GitHubStandIn(HostingStandIn):
         super().__init__(token)
         self.repositories: dict[str, GitStore] = {}
         self.pulls: dict[str, list[dict[str, Any]]] = {}
-        self.url = ""  # set once served: html_url of pull requests
 
     def add_repository(self, full_name: str, files: dict[str, str], *,
                        default_branch: str = "main") -> GitStore:
@@ -41,23 +38,21 @@ class GitHubStandIn(HostingStandIn):
         self.pulls[full_name] = []
         return store
 
-    def handle(self, method: str, path: str, query: str, authorization: str | None, body: bytes) -> Reply:
-        payload = json.loads(body) if body else None
-        with self.lock:
-            scripted = self.record(Call(method, path, query, payload))
-            if scripted is not None:
-                return scripted
-            if authorization not in (f"token {self.token}", f"Bearer {self.token}"):
-                return _error(401, "Bad credentials")
-            match = _REPO.match(path)
-            full_name = f"{match['owner']}/{match['name']}" if match else ""
-            if full_name not in self.repositories:
-                return _error(404, "Not Found")
-            rest = unquote(match["rest"] or "")
-            return self._route(method, full_name, rest, parse_qs(query), payload or {})
+    def accepted_authorizations(self) -> tuple[str, ...]:
+        return (f"token {self.token}", f"Bearer {self.token}")
 
-    def _route(self, method: str, full_name: str, rest: str, query: dict[str, list[str]],
-               body: dict[str, Any]) -> Reply:
+    def unauthorized(self) -> Reply:
+        return _error(401, "Bad credentials")
+
+    def route(self, method: str, path: str, query: dict[str, list[str]], body: dict[str, Any]) -> Reply:
+        match = _REPO.match(path)
+        full_name = f"{match['owner']}/{match['name']}" if match else ""
+        if full_name not in self.repositories:
+            return _error(404, "Not Found")
+        return self._repository_route(method, full_name, unquote(match["rest"] or ""), query, body)
+
+    def _repository_route(self, method: str, full_name: str, rest: str, query: dict[str, list[str]],
+                          body: dict[str, Any]) -> Reply:
         store = self.repositories[full_name]
         if (method, rest) == ("GET", ""):
             return Reply(200, {"id": 1, "full_name": full_name, "name": full_name.split("/")[1],
@@ -179,10 +174,6 @@ class GitHubStandIn(HostingStandIn):
         return _error(404, "Not Found")
 
 
-@contextmanager
-def github_stand_in(token: str) -> Iterator[tuple[str, GitHubStandIn]]:
+def github_stand_in(token: str) -> AbstractContextManager[tuple[str, GitHubStandIn]]:
     """The stand-in on a free loopback port: its API URL (TESTOPS_GITHUB_API_URL) and the service."""
-    service = GitHubStandIn(token)
-    with serving(service, name="github-stand-in") as url:
-        service.url = url
-        yield url, service
+    return served(GitHubStandIn(token), name="github-stand-in")

@@ -8,14 +8,12 @@ Projects live in memory (`GitStore`); every call is recorded so tests can assert
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import unquote
 
-from samples.git_hosting import Call, GitStore, HostingStandIn
-from samples.loopback import Reply, serving
+from samples.git_hosting import GitStore, HostingStandIn, served
+from samples.loopback import Reply
 
 API = "/api/v4"
 
@@ -31,7 +29,6 @@ class GitLabStandIn(HostingStandIn):
         super().__init__(token)
         self.projects: dict[str, GitStore] = {}
         self.merge_requests: dict[str, list[dict[str, Any]]] = {}
-        self.url = ""  # set once served: web_url of merge requests
 
     def add_project(self, path: str, files: dict[str, str], *, default_branch: str = "main") -> GitStore:
         store = GitStore(files, default_branch=default_branch)
@@ -39,21 +36,20 @@ class GitLabStandIn(HostingStandIn):
         self.merge_requests[path] = []
         return store
 
-    def handle(self, method: str, path: str, query: str, authorization: str | None, body: bytes) -> Reply:
-        payload = json.loads(body) if body else None
-        with self.lock:
-            scripted = self.record(Call(method, path, query, payload))
-            if scripted is not None:
-                return scripted
-            if authorization != f"Bearer {self.token}":
-                return _error(401, "401 Unauthorized")
-            segments = [unquote(part) for part in path.removeprefix(f"{API}/").split("/")]
-            if len(segments) < 2 or segments[0] != "projects" or segments[1] not in self.projects:
-                return _error(404, "404 Project Not Found")
-            return self._route(method, segments[1], segments[2:], parse_qs(query), payload or {})
+    def accepted_authorizations(self) -> tuple[str, ...]:
+        return (f"Bearer {self.token}",)
 
-    def _route(self, method: str, project: str, rest: list[str], query: dict[str, list[str]],
-               body: dict[str, Any]) -> Reply:
+    def unauthorized(self) -> Reply:
+        return _error(401, "401 Unauthorized")
+
+    def route(self, method: str, path: str, query: dict[str, list[str]], body: dict[str, Any]) -> Reply:
+        segments = [unquote(part) for part in path.removeprefix(f"{API}/").split("/")]
+        if len(segments) < 2 or segments[0] != "projects" or segments[1] not in self.projects:
+            return _error(404, "404 Project Not Found")
+        return self._project_route(method, segments[1], segments[2:], query, body)
+
+    def _project_route(self, method: str, project: str, rest: list[str], query: dict[str, list[str]],
+                       body: dict[str, Any]) -> Reply:
         store = self.projects[project]
         if method == "GET" and not rest:
             return Reply(200, {"id": 1, "path_with_namespace": project,
@@ -140,10 +136,6 @@ class GitLabStandIn(HostingStandIn):
         return _error(404, "404 Not found")
 
 
-@contextmanager
-def gitlab_stand_in(token: str) -> Iterator[tuple[str, GitLabStandIn]]:
+def gitlab_stand_in(token: str) -> AbstractContextManager[tuple[str, GitLabStandIn]]:
     """The stand-in on a free loopback port: its URL (TESTOPS_GITLAB_URL) and the service."""
-    service = GitLabStandIn(token)
-    with serving(service, name="gitlab-stand-in") as url:
-        service.url = url
-        yield url, service
+    return served(GitLabStandIn(token), name="gitlab-stand-in")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,22 +20,6 @@ from storage.repository import create_request, mark_completed
 from vocabulary.artefacts import ResultSummary, ValidationResult, Verdict
 
 TESTOPS = [sys.executable, "-m", "cli"]
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "TESTOPS_DATA_DIR": str(tmp_path / "data"),
-        "TESTOPS_API_TOKEN": sample.DEFAULT_TOKEN,
-        "COLUMNS": "200",
-    }
-
-
-@pytest.fixture
-def base_url() -> Iterator[str]:
-    with sample.serve() as url:
-        yield url
 
 
 def run_testops(*args: str, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess[str]:

@@ -3,13 +3,9 @@ input ends, `testops review ID` continues it to the approval; the stored suite i
 
 from __future__ import annotations
 
-import os
 import subprocess
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from graph.settings import Settings
 from samples.tasks_api import app as sample
@@ -19,22 +15,6 @@ from storage.review_messages import list_messages
 from tests.cli.test_cli import TESTOPS
 
 ADDED = "listing projects answers 200"
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "TESTOPS_DATA_DIR": str(tmp_path / "data"),
-        "TESTOPS_API_TOKEN": sample.DEFAULT_TOKEN,
-        "COLUMNS": "200",
-    }
-
-
-@pytest.fixture
-def base_url() -> Iterator[str]:
-    with sample.serve() as url:
-        yield url
 
 
 def run_testops(*args: str, env: dict[str, str], stdin: str) -> subprocess.CompletedProcess[str]:

@@ -14,17 +14,10 @@ from typing import Any
 
 from generators.api.offline import OfflineApiGenerator
 from samples.loopback import Reply, serving
+from tests.generators.sign_up_specs import ACCOUNT, REFUSED
 from tools.openapi import build_api_model
 from tools.runner import run_suite, write_suite
 
-_ACCOUNT = {
-    "type": "object",
-    "required": ["username", "password"],
-    "properties": {
-        "username": {"type": "string", "minLength": 3},
-        "password": {"type": "string", "minLength": 8},
-    },
-}
 _CHANGE = {
     "type": "object",
     "properties": {"username": {"type": "string", "minLength": 3}, "motto": {"type": "string"}},
@@ -45,7 +38,6 @@ def _wrapped(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 _ANSWER = {"description": "the birder", "content": _wrapped(_BIRDER)}
-_REFUSED = {"description": "refused", "content": {"application/json": {"schema": {"type": "object"}}}}
 # The spec does not say the `Key ` prefix: the suite takes it from the configured TESTOPS_API_KEY.
 _KEY = {"type": "apiKey", "in": "header", "name": "Authorization"}
 SPEC: dict[str, Any] = {
@@ -59,18 +51,18 @@ SPEC: dict[str, Any] = {
                 "operationId": "registerBirder",
                 "summary": "Register a birder",
                 "security": [],
-                "requestBody": {"required": True, "content": _wrapped(_ACCOUNT)},
-                "responses": {"201": _ANSWER, "422": _REFUSED},
+                "requestBody": {"required": True, "content": _wrapped(ACCOUNT)},
+                "responses": {"201": _ANSWER, "422": REFUSED},
             }
         },
         "/birder": {
             "get": {"operationId": "getMe", "summary": "Get the current user",
-                    "responses": {"200": _ANSWER, "401": _REFUSED}},
+                    "responses": {"200": _ANSWER, "401": REFUSED}},
             "put": {
                 "operationId": "updateMe",
                 "summary": "Update the current user",
                 "requestBody": {"required": True, "content": _wrapped(_CHANGE)},
-                "responses": {"200": _ANSWER, "401": _REFUSED, "422": _REFUSED},
+                "responses": {"200": _ANSWER, "401": REFUSED, "422": REFUSED},
             },
         },
     },

@@ -16,17 +16,10 @@ from typing import Any
 
 from generators.api.offline import OfflineApiGenerator
 from samples.loopback import Reply, serving
+from tests.generators.sign_up_specs import ACCOUNT, REFUSED
 from tools.openapi import build_api_model
 from tools.runner import run_suite, write_suite
 
-_ACCOUNT = {
-    "type": "object",
-    "required": ["username", "password"],
-    "properties": {
-        "username": {"type": "string", "minLength": 3},
-        "password": {"type": "string", "minLength": 8},
-    },
-}
 _MEMBER = {
     "type": "object",
     "required": ["username", "token"],
@@ -36,7 +29,6 @@ _MEMBER = {
 _CHANGE = {"type": "object", "properties": {"username": {"type": "string", "minLength": 3}}}
 _LEAVE = {"type": "object", "required": ["password"], "properties": {"password": {"type": "string"}}}
 _ANSWER = {"description": "the member", "content": {"application/json": {"schema": _MEMBER}}}
-_REFUSED = {"description": "refused", "content": {"application/json": {"schema": {"type": "object"}}}}
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "Club roster", "version": "1"},
@@ -46,22 +38,22 @@ SPEC: dict[str, Any] = {
         "/members": {
             "post": {
                 "operationId": "joinClub", "summary": "Join the club", "security": [],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": _ACCOUNT}}},
-                "responses": {"201": _ANSWER, "422": _REFUSED},
+                "requestBody": {"required": True, "content": {"application/json": {"schema": ACCOUNT}}},
+                "responses": {"201": _ANSWER, "422": REFUSED},
             }
         },
         "/me": {
             "get": {"operationId": "getMe", "summary": "Get the current member",
-                    "responses": {"200": _ANSWER, "401": _REFUSED}},
+                    "responses": {"200": _ANSWER, "401": REFUSED}},
             "patch": {
                 "operationId": "updateMe", "summary": "Update the current member",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _CHANGE}}},
-                "responses": {"200": _ANSWER, "401": _REFUSED, "422": _REFUSED},
+                "responses": {"200": _ANSWER, "401": REFUSED, "422": REFUSED},
             },
             "delete": {
                 "operationId": "leaveClub", "summary": "Delete my own account",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _LEAVE}}},
-                "responses": {"204": {"description": "left"}, "401": _REFUSED, "403": _REFUSED},
+                "responses": {"204": {"description": "left"}, "401": REFUSED, "403": REFUSED},
             },
         },
     },

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,8 @@ import pytest_asyncio
 from generators.base import GeneratedSuite
 from generators.ui import OfflineUiGenerator
 from generators.ui.phrases import read
-from samples.pages import BUGGY_VARIANTS, HARMLESS_VARIANTS, REQUIREMENTS, serve_pages, variant_info
+from samples.pages import BUGGY_VARIANTS, HARMLESS_VARIANTS, REQUIREMENTS, variant_info
+from tests.generators import ui_suite_helpers
 from tests.generators.ui_suite_helpers import FINDING_TIMEOUTS, Target, run_targets
 from tools.browser import BrowserSession
 from tools.page_recon import reconnoitre_page
@@ -56,16 +56,8 @@ def describe(runs: dict[str, TestRun]) -> str:
 # --- fixtures: recon once, generate once, run every variant round once ------------------------------------
 
 
-@pytest.fixture(scope="module")
-def recon_url() -> Iterator[str]:
-    with serve_pages() as url:
-        yield url
-
-
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def session() -> AsyncIterator[BrowserSession]:
-    async with BrowserSession() as browser_session:
-        yield browser_session
+recon_url = ui_suite_helpers.pages_url
+session = ui_suite_helpers.browser_session
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")

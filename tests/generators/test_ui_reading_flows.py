@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from generators.ui import phrases as p
 from generators.ui.offline import OfflineUiGenerator
+from tests.generators.reading_beats import beats
 from vocabulary import claims as c
 from vocabulary.artefacts import number_requirements
 from vocabulary.page_model import (
@@ -24,12 +24,6 @@ from vocabulary.page_model import (
     SelectOption,
     Step,
 )
-
-
-def beats(requirement: str) -> list[object]:
-    reading = p.read(requirement)
-    assert not reading.unread, reading.unread
-    return [b.outcome if isinstance(b, c.Expect) else b for b in reading.beats]
 
 
 @pytest.mark.parametrize(

@@ -10,15 +10,10 @@ import pytest
 
 from generators.ui import phrases as p
 from generators.ui.offline import OfflineUiGenerator
+from tests.generators.reading_beats import beats
 from vocabulary import claims as c
 from vocabulary.artefacts import number_requirements
 from vocabulary.page_model import Button, Form, InputField, Link, LocatorCandidate, PageModel
-
-
-def beats(requirement: str) -> list[object]:
-    reading = p.read(requirement)
-    assert not reading.unread, reading.unread
-    return [b.outcome if isinstance(b, c.Expect) else b for b in reading.beats]
 
 
 @pytest.mark.parametrize(

@@ -6,14 +6,13 @@ The sample to-do page in real Chromium: its items have Delete buttons.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
 import pytest
 import pytest_asyncio
 
 from generators.ui.offline import OfflineUiGenerator
 from generators.ui.safe_mode import SafeUiGenerator, destructive_action
-from samples.pages import requirements, serve_pages
+from samples.pages import requirements
+from tests.generators import ui_suite_helpers
 from tools.browser import BrowserSession
 from tools.page_recon import reconnoitre_page
 from vocabulary.artefacts import GeneratedTest, number_requirements
@@ -22,16 +21,8 @@ from vocabulary.page_model import PageModel
 DELETING = "Deleting an item removes it from the list"
 
 
-@pytest.fixture(scope="module")
-def pages_url() -> Iterator[str]:
-    with serve_pages() as url:
-        yield url
-
-
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def session() -> AsyncIterator[BrowserSession]:
-    async with BrowserSession() as browser_session:
-        yield browser_session
+pages_url = ui_suite_helpers.pages_url
+session = ui_suite_helpers.browser_session
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")

@@ -1,14 +1,20 @@
-"""Runs written UI suites against sample-page variants, each variant on its own server, a few at a time."""
+"""Runs written UI suites against sample-page variants, each variant on its own server, a few at a time;
+and the module-scoped fixtures of tests that reconnoitre the sample pages: assign them to a test module's
+names (`session = ui_suite_helpers.browser_session`), which pytest registers them under."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+import pytest_asyncio
+
 from samples.pages import serve_pages
+from tools.browser import BrowserSession
 from tools.runner import TestRun, run_suite
 
 # Local pages answer in milliseconds, so a failing expectation need not wait the default 5 s; actions keep
@@ -44,3 +50,17 @@ async def run_targets(targets: Sequence[Target], *, concurrency: int = 2) -> dic
                 return target.name, runs
 
         return dict(await asyncio.gather(*(run(t) for t in targets)))
+
+
+@pytest.fixture(scope="module")
+def pages_url() -> Iterator[str]:
+    """The sample pages, unchanged, on a loopback port for the whole module."""
+    with serve_pages() as url:
+        yield url
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def browser_session() -> AsyncIterator[BrowserSession]:
+    """One Chromium for the whole module."""
+    async with BrowserSession() as session:
+        yield session

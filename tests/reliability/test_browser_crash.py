@@ -7,19 +7,19 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
 from bench.harness import PipelineRun, run_pipeline
 from bench.memory import process_stats, tree_pids
 from graph.settings import Settings
-from samples.pages import REQUIREMENTS, serve_pages
+from samples.pages import REQUIREMENTS
 from storage.engine import session_scope
 from storage.models import Request, RequestStatus
+from tests.generators import ui_suite_helpers
 from tools.browser import BrowserCrashedError, BrowserSession
 
 module_loop = pytest.mark.asyncio(loop_scope="module")
@@ -77,16 +77,8 @@ async def kill_first_browsers(
     return fresh
 
 
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    with serve_pages() as url:
-        yield url
-
-
-@pytest_asyncio.fixture(loop_scope="module", scope="module")
-async def session() -> AsyncIterator[BrowserSession]:
-    async with BrowserSession() as browser_session:
-        yield browser_session
+base_url = ui_suite_helpers.pages_url
+session = ui_suite_helpers.browser_session
 
 
 async def run(session: BrowserSession, base_url: str, root: Path) -> PipelineRun:

@@ -3,34 +3,14 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
-from samples.loopback import Reply, serving
+from tests.tools import visit_counter
+from tests.tools.visit_counter import Visits
 from tools.runner import run_suite, validate_suite, write_suite
 from vocabulary.artefacts import GeneratedTest, Verdict
 
-
-@dataclass
-class Visits:
-    """A target that counts each test's visits and notes the pid each visit came from."""
-
-    pids: dict[str, list[str]] = field(default_factory=dict)
-
-    def handle(self, method: str, path: str, query: str, authorization: str | None, body: bytes) -> Reply:
-        name, _, pid = query.partition("=")
-        self.pids.setdefault(name, []).append(pid)
-        return Reply(200, {"visit": len(self.pids[name])})
-
-
-@pytest.fixture
-def visits() -> Iterator[tuple[Visits, str]]:
-    target = Visits()
-    with serving(target) as url:
-        yield target, url
+visits = visit_counter.visits
 
 
 def _test(name: str, body: str, *, params: str = "", decorator: str = "") -> GeneratedTest:

@@ -8,69 +8,33 @@ a direct call, a redirect, nor a client built to ignore the proxy variables.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from generators.base import GeneratedSuite
-from samples.loopback import LoopbackHTTPServer, running
 from samples.tasks_api import app as sample
 from tests.generators.sample_runs import generated_sample_suite
+from tests.tools.policy_servers import Hits, PolicyHandler, inner_and_outer
 from tools.runner import TestRun, classify, run_suite, validate_suite, write_suite
 from tools.target_policy import EMBEDDED_POLICY, TargetPolicy
 from vocabulary.artefacts import Verdict
 
 
-@dataclass
-class Hits:
-    """The paths a server was asked for."""
-
-    paths: list[str] = field(default_factory=list)
-
-
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(PolicyHandler):
     """/away: a redirect to the inner server; anything else: 200 "ok". HTTP/1.1: connections kept alive."""
 
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:
-        server: Any = self.server
-        server.hits.paths.append(self.path)
-        location = {"Location": f"{server.inner_url}/secret"} if self.path == "/away" else {}
-        self.send_response(302 if location else 200)
-        for name, value in location.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        inner_url = self.noted()
+        if self.path == "/away":
+            self.answer(302, b"ok", Location=f"{inner_url}/secret")
+        else:
+            self.answer(200, b"ok")
 
 
-def _server(host: str, hits: Hits, inner_url: str = "") -> LoopbackHTTPServer:
-    server = LoopbackHTTPServer((host, 0), _Handler)
-    server.hits = hits  # type: ignore[attr-defined]
-    server.inner_url = inner_url  # type: ignore[attr-defined]
-    return server
-
-
-@pytest.fixture(scope="module")
-def inner() -> Iterator[tuple[str, Hits]]:
-    hits = Hits()
-    with running(_server("127.0.0.2", hits), name="inner") as url:
-        yield url, hits
-
-
-@pytest.fixture(scope="module")
-def outer(inner: tuple[str, Hits]) -> Iterator[tuple[str, Hits]]:
-    hits = Hits()
-    with running(_server("127.0.0.1", hits, inner_url=inner[0]), name="outer") as url:
-        yield url, hits
+inner, outer = inner_and_outer(_Handler)
 
 
 SUITE = """

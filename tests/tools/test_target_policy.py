@@ -9,14 +9,12 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
 import pytest
 
-from samples.loopback import LoopbackHTTPServer, running
+from tests.tools.policy_servers import Hits, PolicyHandler, inner_and_outer
 from tools.browser import BrowserSession
 from tools.errors import TargetUnreachableError
 from tools.openapi import load_document, probe_base_url
@@ -28,69 +26,29 @@ ALLOW_127_0_0_1 = TargetPolicy.service(["127.0.0.1"])
 SPEC = b'{"openapi": "3.0.3", "info": {"title": "T", "version": "1"}, "paths": {}}'
 
 
-@dataclass
-class Hits:
-    """What a test server was asked: (path, Host header) per request."""
-
-    seen: list[tuple[str, str]] = field(default_factory=list)
-
-
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(PolicyHandler):
     """/page: HTML whose image, fetch and iframe aim at the inner server; /away: a redirect there;
     /spec.json: a tiny spec; anything else: "ok"."""
 
     def do_GET(self) -> None:
-        server: Any = self.server
-        server.hits.seen.append((self.path, self.headers.get("Host", "")))
+        inner = self.noted()
         if self.path == "/away":
-            self._answer(302, b"", Location=f"{server.inner_url}/secret")
+            self.answer(302, b"", Location=f"{inner}/secret")
         elif self.path == "/page":
-            inner = server.inner_url
             html = (
                 f'<html><head><title>page</title></head><body><img src="{inner}/image">'
                 f'<iframe src="{inner}/frame"></iframe>'
                 f'<script>fetch("{inner}/fetched").catch(() => document.title = "fetch refused")</script>'
                 "</body></html>"
             )
-            self._answer(200, html.encode(), **{"Content-Type": "text/html"})
+            self.answer(200, html.encode(), **{"Content-Type": "text/html"})
         elif self.path == "/spec.json":
-            self._answer(200, SPEC, **{"Content-Type": "application/json"})
+            self.answer(200, SPEC, **{"Content-Type": "application/json"})
         else:
-            self._answer(200, b"ok")
-
-    def _answer(self, status: int, body: bytes, **headers: str) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+            self.answer(200, b"ok")
 
 
-def _server(host: str, hits: Hits, inner_url: str = "") -> LoopbackHTTPServer:
-    server = LoopbackHTTPServer((host, 0), _Handler)
-    server.hits = hits  # type: ignore[attr-defined]
-    server.inner_url = inner_url  # type: ignore[attr-defined]
-    return server
-
-
-@pytest.fixture(scope="module")
-def inner() -> Iterator[tuple[str, Hits]]:
-    """A server at 127.0.0.2: an inner address no request under the service policy may reach."""
-    hits = Hits()
-    with running(_server("127.0.0.2", hits), name="inner") as url:
-        yield url, hits
-
-
-@pytest.fixture(scope="module")
-def outer(inner: tuple[str, Hits]) -> Iterator[tuple[str, Hits]]:
-    """The allowed target at 127.0.0.1, whose page and redirect aim at `inner`."""
-    hits = Hits()
-    with running(_server("127.0.0.1", hits, inner_url=inner[0]), name="outer") as url:
-        yield url, hits
+inner, outer = inner_and_outer(_Handler)
 
 
 @pytest.fixture
