@@ -31,12 +31,15 @@ class Commit:
 
 
 class GitStore:
-    """Blobs, flat trees (path → blob id), commits and branches of one repository, in memory."""
+    """Blobs, trees (each folder a tree of its own), commits and branches of one repository, in memory."""
 
     def __init__(self, files: Mapping[str, str], *, default_branch: str = "main") -> None:
         self.default_branch = default_branch
         self.blobs: dict[str, bytes] = {}
+        # Every tree, the root of a commit or a folder in one, as path → blob id (paths relative to it).
         self.trees: dict[str, dict[str, str]] = {}
+        # Each tree's folders (directly in it) by name → their tree id.
+        self.folders: dict[str, dict[str, str]] = {}
         self.commits: dict[str, Commit] = {}
         self.branches: dict[str, str] = {}
         tree = self.add_tree({path: self.add_blob(content.encode()) for path, content in files.items()})
@@ -48,9 +51,23 @@ class GitStore:
         return sha
 
     def add_tree(self, entries: Mapping[str, str]) -> str:
+        """Store a tree (path → blob id, paths relative to it) and each folder in it as a tree of its own,
+        with git's ids: a host lists a tree's folders by their own tree id."""
         flat = dict(sorted(entries.items()))
-        sha = hashlib.sha1(json.dumps(flat).encode(), usedforsecurity=False).hexdigest()
-        self.trees[sha] = flat
+        contents: dict[str, dict[str, str]] = {}
+        for path, blob in flat.items():
+            folder, slash, rest = path.partition("/")
+            if slash:
+                contents.setdefault(folder, {})[rest] = blob
+        folders = {folder: self.add_tree(files) for folder, files in contents.items()}
+        # git's serialisation: "<mode> <name>\0<raw id>" per entry, by name, a folder's name ending in "/".
+        records = [(name, b"100644 %s\0" % name.encode(), blob)
+                   for name, blob in flat.items() if "/" not in name]
+        records += [(f"{name}/", b"40000 %s\0" % name.encode(), tree) for name, tree in folders.items()]
+        records.sort(key=lambda record: record[0].encode())
+        body = b"".join(head + bytes.fromhex(entry_id) for _, head, entry_id in records)
+        sha = hashlib.sha1(b"tree %d\0" % len(body) + body, usedforsecurity=False).hexdigest()
+        self.trees[sha], self.folders[sha] = flat, folders
         return sha
 
     def add_commit(self, tree: str, parents: tuple[str, ...], message: str) -> str:

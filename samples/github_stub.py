@@ -2,7 +2,9 @@
 (refs, commits, trees, blobs) and pull requests, with GitHub's payloads and error answers.
 
 Repositories live in memory (`GitStore`); every call is recorded so tests can assert the exact calls, and
-`fail` scripts an error answer (a rate limit, a refused token) for the next matching call.
+`fail` scripts an error answer (a rate limit, a refused token) for the next matching call. Trees nest as on
+GitHub: a tree lists its own entries, and those of its folders too with `?recursive=1`; a repository added
+with `recursive_limit` answers such listings of more entries in part, `"truncated": true`, as a big one does.
 """
 
 from __future__ import annotations
@@ -30,12 +32,15 @@ class GitHubStandIn(HostingStandIn):
         super().__init__(token)
         self.repositories: dict[str, GitStore] = {}
         self.pulls: dict[str, list[dict[str, Any]]] = {}
+        # The most entries a recursive tree listing of each repository holds (None: all of them).
+        self.recursive_limits: dict[str, int | None] = {}
 
-    def add_repository(self, full_name: str, files: dict[str, str], *,
-                       default_branch: str = "main") -> GitStore:
+    def add_repository(self, full_name: str, files: dict[str, str], *, default_branch: str = "main",
+                       recursive_limit: int | None = None) -> GitStore:
         store = GitStore(files, default_branch=default_branch)
         self.repositories[full_name] = store
         self.pulls[full_name] = []
+        self.recursive_limits[full_name] = recursive_limit
         return store
 
     def accepted_authorizations(self) -> tuple[str, ...]:
@@ -68,7 +73,9 @@ class GitHubStandIn(HostingStandIn):
             return Reply(200, {"sha": sha, "tree": {"sha": commit.tree}, "message": commit.message,
                                "parents": [{"sha": parent} for parent in commit.parents]})
         if method == "GET" and rest.startswith("/git/trees/"):
-            return self._tree(store, rest.removeprefix("/git/trees/"))
+            # GitHub lists recursively for any value of `recursive`, and only when it is given.
+            return self._tree(store, rest.removeprefix("/git/trees/"), recursive="recursive" in query,
+                              limit=self.recursive_limits[full_name])
         if (method, rest) == ("POST", "/git/blobs"):
             content = body["content"]
             data = base64.b64decode(content) if body.get("encoding") == "base64" else content.encode()
@@ -98,16 +105,13 @@ class GitHubStandIn(HostingStandIn):
                            "object": {"sha": store.branches[branch], "type": "commit"}})
 
     @staticmethod
-    def _tree(store: GitStore, sha: str) -> Reply:
+    def _tree(store: GitStore, sha: str, *, recursive: bool, limit: int | None) -> Reply:
         if sha not in store.trees:
             return _error(404, "Not Found")
-        files = store.trees[sha]
-        folders = sorted({"/".join(path.split("/")[:depth]) for path in files
-                          for depth in range(1, path.count("/") + 1)})
-        entries = [{"path": folder, "mode": "040000", "type": "tree", "sha": "0" * 40} for folder in folders]
-        entries += [{"path": path, "mode": "100644", "type": "blob", "sha": blob,
-                     "size": len(store.blobs[blob])} for path, blob in files.items()]
-        return Reply(200, {"sha": sha, "tree": sorted(entries, key=lambda e: e["path"]), "truncated": False})
+        entries = _entries(store, sha, recursive=recursive)
+        truncated = recursive and limit is not None and len(entries) > limit
+        return Reply(200, {"sha": sha, "tree": entries[:limit] if truncated else entries,
+                           "truncated": truncated})
 
     @staticmethod
     def _new_tree(store: GitStore, body: dict[str, Any]) -> Reply:
@@ -122,7 +126,8 @@ class GitHubStandIn(HostingStandIn):
                 return _error(422, f"tree.sha {entry['sha']} is not a valid blob")
             else:
                 files[entry["path"]] = entry["sha"]
-        return Reply(201, {"sha": store.add_tree(files), "truncated": False})
+        sha = store.add_tree(files)
+        return Reply(201, {"sha": sha, "tree": _entries(store, sha, recursive=False), "truncated": False})
 
     @staticmethod
     def _move_ref(store: GitStore, branch: str, body: dict[str, Any]) -> Reply:
@@ -172,6 +177,22 @@ class GitHubStandIn(HostingStandIn):
                 pull.update({key: body[key] for key in ("title", "body", "state") if key in body})
                 return Reply(200, pull)
         return _error(404, "Not Found")
+
+
+def _entries(store: GitStore, sha: str, *, recursive: bool, prefix: str = "") -> list[dict[str, Any]]:
+    """A tree's entries in git's order, each folder followed by its own when `recursive`; paths relative to
+    the tree listed."""
+    named = [(name, {"path": f"{prefix}{name}", "mode": "100644", "type": "blob", "sha": blob,
+                     "size": len(store.blobs[blob])})
+             for name, blob in store.trees[sha].items() if "/" not in name]
+    named += [(f"{name}/", {"path": f"{prefix}{name}", "mode": "040000", "type": "tree", "sha": tree})
+              for name, tree in store.folders[sha].items()]
+    entries: list[dict[str, Any]] = []
+    for _, entry in sorted(named, key=lambda named_entry: named_entry[0].encode()):
+        entries.append(entry)
+        if recursive and entry["type"] == "tree":
+            entries += _entries(store, entry["sha"], recursive=True, prefix=f"{entry['path']}/")
+    return entries
 
 
 def github_stand_in(token: str) -> AbstractContextManager[tuple[str, GitHubStandIn]]:

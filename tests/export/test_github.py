@@ -1,6 +1,6 @@
 """Exports to the GitHub stand-in through the git data API: the exact calls of a first export, a re-export
-after a change (same PR, one new commit), a re-export with no change (no commit), a retried export, and each
-error a provider answers."""
+after a change (same PR, one new commit), a re-export with no change (no commit), a retried export, exports
+to a repository too big for GitHub to list whole, and each error a provider answers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import time
 import pytest
 
 from graph.settings import Settings
+from samples.git_hosting import Call, GitStore
 from samples.github_stub import GitHubStandIn
 from storage.models import ExportProvider, ExportStatus, Request
 from tests.export.conftest import README, TOKEN
@@ -24,11 +25,34 @@ from tools.export.errors import (
 )
 
 WORKFLOW = ".github/workflows/testops-tests-api.yml"
+# Other folders than the export's: more entries than the stand-in then lists recursively at once.
+VENDORED = {f"vendor/lib{number}/module.py": f"VERSION = {number}\n" for number in range(40)}
+RECURSIVE_LIMIT = 30
 
 
 @pytest.fixture
 def hub(github: tuple[str, GitHubStandIn]) -> GitHubStandIn:
     return github[1]
+
+
+def _folder_id(store: GitStore, tree: str, folder: str) -> str:
+    """The tree id of `folder` ("a/b") in `tree`."""
+    for name in folder.split("/"):
+        tree = store.folders[tree][name]
+    return tree
+
+
+def _tree_reads(repo: str, calls: list[Call]) -> list[tuple[str, str]]:
+    """The tree ids the export listed, in order, each with its query ("recursive=1" or none)."""
+    return [(c.path.removeprefix(f"{repo}/git/trees/"), c.query) for c in calls
+            if c.method == "GET" and c.path.startswith(f"{repo}/git/trees/")]
+
+
+def _reads_of_a_re_export(store: GitStore, tree: str) -> list[tuple[str, str]]:
+    """Each level down to the export's folder and the workflows' folder, then those two folders whole."""
+    return [(tree, ""), (_folder_id(store, tree, "tests"), ""),
+            (_folder_id(store, tree, FOLDER), "recursive=1"), (_folder_id(store, tree, ".github"), ""),
+            (_folder_id(store, tree, ".github/workflows"), "recursive=1")]
 
 
 def test_first_export_makes_one_commit_on_the_branch_and_opens_a_pull_request(
@@ -61,6 +85,8 @@ def test_first_export_makes_one_commit_on_the_branch_and_opens_a_pull_request(
     ]
     calls = {(c.method, c.path): c for c in hub.calls}
     assert calls[("GET", f"{repo}/pulls")].query == f"state=open&head=acme%3A{branch.replace('/', '%2F')}"
+    # The root, non-recursively: neither tests/ nor .github/ exists yet, so nothing else is listed.
+    assert calls[("GET", f"{repo}/git/trees/{store.commits[main].tree}")].query == ""
     assert calls[("POST", f"{repo}/git/trees")].body["base_tree"] == store.commits[main].tree
     assert calls[("POST", f"{repo}/git/commits")].body["parents"] == [main]
     assert calls[("POST", f"{repo}/git/refs")].body == {"ref": f"refs/heads/{branch}",
@@ -98,6 +124,7 @@ def test_re_exports_update_the_same_pull_request_with_one_commit_and_none_when_n
     changed = run(settings, new_export(settings, completed, ExportProvider.GITHUB, repository), TOKEN)
 
     repo = f"/repos/{repository}"
+    assert _tree_reads(repo, hub.calls) == _reads_of_a_re_export(store, store.commits[head].tree)
     # The deleted module is the only change: no blob, a tree without it, one commit, the ref moved.
     assert hub.writes() == [("POST", f"{repo}/git/trees"), ("POST", f"{repo}/git/commits"),
                             ("PATCH", f"{repo}/git/refs/heads/{branch}")]
@@ -112,6 +139,61 @@ def test_re_exports_update_the_same_pull_request_with_one_commit_and_none_when_n
     assert hub.writes() == []
     assert (unchanged.number, unchanged.committed) == (first.number, False)
     assert len(store.history(branch)) == 3
+
+
+def test_a_repository_too_big_to_list_whole_is_exported_and_re_exported_folder_by_folder(
+    settings: Settings, completed: Request, hub: GitHubStandIn, repository: str,
+) -> None:
+    files = {**README, **VENDORED, "tests/unit/test_core.py": "def test_core() -> None:\n    pass\n"}
+    store = hub.add_repository(repository, files, recursive_limit=RECURSIVE_LIMIT)
+    repo, branch = f"/repos/{repository}", f"testops/{completed.request_id}"
+    root = store.commits[store.branches["main"]].tree
+    whole = hub.route("GET", f"{repo}/git/trees/{root}", {"recursive": ["1"]}, {})
+    assert whole.body["truncated"] and len(whole.body["tree"]) == RECURSIVE_LIMIT  # what the old read got
+
+    first = run(settings, new_export(settings, completed, ExportProvider.GITHUB, repository), TOKEN)
+
+    # tests/ exists but not tests/api/; .github/ does not: no recursive listing at all.
+    assert _tree_reads(repo, hub.calls) == [(root, ""), (_folder_id(store, root, "tests"), "")]
+    assert first.committed and set(files.items()) <= set(store.files(branch).items())
+    head = store.branches[branch]
+    hub.calls.clear()
+
+    drop_module(settings, completed, "test_users.py")
+    changed = run(settings, new_export(settings, completed, ExportProvider.GITHUB, repository), TOKEN)
+
+    assert _tree_reads(repo, hub.calls) == _reads_of_a_re_export(store, store.commits[head].tree)
+    assert hub.writes() == [("POST", f"{repo}/git/trees"), ("POST", f"{repo}/git/commits"),
+                            ("PATCH", f"{repo}/git/refs/heads/{branch}")]
+    tree_call = next(c for c in hub.calls if (c.method, c.path) == ("POST", f"{repo}/git/trees"))
+    assert tree_call.body["tree"] == [{"path": f"{FOLDER}/test_users.py", "mode": "100644", "type": "blob",
+                                       "sha": None}]
+    assert (changed.number, changed.committed) == (first.number, True)
+    kept = store.files(branch)
+    assert f"{FOLDER}/test_users.py" not in kept and set(files.items()) <= set(kept.items())
+    hub.calls.clear()
+
+    unchanged = run(settings, new_export(settings, completed, ExportProvider.GITHUB, repository), TOKEN)
+
+    assert hub.writes() == [] and not unchanged.committed and len(store.history(branch)) == 3
+
+
+def test_an_export_folder_too_big_to_list_is_one_clear_error_and_writes_nothing(
+    settings: Settings, completed: Request, hub: GitHubStandIn, repository: str,
+) -> None:
+    crowded = {f"{FOLDER}/recorded/case_{number}.json": "{}\n" for number in range(RECURSIVE_LIMIT + 1)}
+    hub.add_repository(repository, {**README, **crowded}, recursive_limit=RECURSIVE_LIMIT)
+    export_id = new_export(settings, completed, ExportProvider.GITHUB, repository)
+
+    with pytest.raises(ExportError) as raised:
+        run(settings, export_id, TOKEN)
+
+    message = str(raised.value)
+    assert message == (f"GitHub lists {FOLDER}/ of {repository} only in part: the folder holds more files "
+                       "than GitHub lists at once; export to another folder")
+    assert not raised.value.retryable and hub.writes() == []
+    export = stored(settings, export_id)
+    assert (export.status, export.error_message) == (ExportStatus.FAILED, message)
 
 
 def test_a_retried_export_repeats_nothing(

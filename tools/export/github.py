@@ -1,5 +1,6 @@
-"""Export to GitHub with githubkit, through the git data API: blobs, a tree, a commit, the branch's ref, then
-the pull request. One commit whatever the number of files; none when the branch already holds them."""
+"""Export to GitHub with githubkit, through the git data API: the trees of the folders it writes, blobs, a
+tree, a commit, the branch's ref, then the pull request. One commit whatever the number of files; none when
+the branch already holds them."""
 
 from __future__ import annotations
 
@@ -96,10 +97,7 @@ class GitHubExport:
             raise provider_error(PROVIDER, self.destination.repository, 404, f"no base branch {base}")
         parent_commit = await self._call(lambda: git.async_get_commit(self.owner, self.name, parent))
         parent_tree = parent_commit["tree"]["sha"]
-        listing = await self._call(lambda: git.async_get_tree(self.owner, self.name, parent_tree,
-                                                              recursive="1"))
-        existing = {entry["path"]: entry["sha"] for entry in listing["tree"] if entry["type"] == "blob"}
-        changes = Changes.between(bundle, existing)
+        changes = Changes.between(bundle, await self._files_in_folders_written(parent_tree, bundle))
         if not changes:
             return Committed(head_sha=head, tree_sha=parent_tree if head else None, created=False)
         entries: list[dict[str, Any]] = []
@@ -122,6 +120,47 @@ class GitHubExport:
             await self._call(lambda: git.async_update_ref(self.owner, self.name, f"heads/{branch}",
                                                           sha=made["sha"], force=False))
         return Committed(head_sha=made["sha"], tree_sha=tree["sha"], created=True)
+
+    async def _files_in_folders_written(self, root_tree: str, bundle: Bundle) -> dict[str, str]:
+        """Path → blob id of the files under the bundle's folder and in the folders of its other files.
+
+        Not the whole tree: GitHub truncates a recursive listing of a big repository, which would hide files
+        the export must delete. So each folder is reached one level at a time, then listed alone.
+        """
+        git = self._github.rest.git
+        outside = {path.rpartition("/")[0] for path in bundle.files if not bundle.owns(path)}
+        subfolders: dict[str, dict[str, str]] = {}  # tree id → its folders' tree ids by name, as read
+        existing: dict[str, str] = {}
+        for folder in [bundle.folder, *sorted(outside - {bundle.folder})]:
+            tree = await self._folder_tree(root_tree, folder, subfolders)
+            if tree is None:  # not in the repository yet: nothing there to keep or delete
+                continue
+            listing = await self._call(lambda tree=tree: git.async_get_tree(self.owner, self.name, tree,
+                                                                            recursive="1"))
+            if listing.get("truncated"):
+                raise ExportError(f"{PROVIDER} lists {folder}/ of {self.destination.repository} only in "
+                                  f"part: the folder holds more files than {PROVIDER} lists at once; export "
+                                  "to another folder")
+            existing.update({f"{folder}/{entry['path']}": entry["sha"] for entry in listing["tree"]
+                             if entry["type"] == "blob"})
+        return existing
+
+    async def _folder_tree(self, root_tree: str, folder: str,
+                           subfolders: dict[str, dict[str, str]]) -> str | None:
+        """The tree id of `folder` ("a/b"), found from the root one non-recursive listing per level (each
+        read once per export, in `subfolders`); None when the folder does not exist."""
+        git = self._github.rest.git
+        tree = root_tree
+        for name in folder.split("/"):
+            if tree not in subfolders:
+                listing = await self._call(lambda tree=tree: git.async_get_tree(self.owner, self.name, tree))
+                subfolders[tree] = {entry["path"]: entry["sha"] for entry in listing["tree"]
+                                    if entry["type"] == "tree"}
+            found = subfolders[tree].get(name)
+            if found is None:
+                return None
+            tree = found
+        return tree
 
     async def review_request(self, bundle: Bundle, known_number: int | None) -> ReviewRequest:
         """Update the branch's open pull request (the known one first), or open one."""
