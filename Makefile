@@ -29,9 +29,10 @@ demo: install
 services:
 	bash .ci/services
 
-# pytest exits 5 when it collected nothing: that is a broken checkout, not a pass.
+# pytest exits 5 when it collected nothing: that is a broken checkout, not a pass. The slowest tests are
+# listed so that a log shows where the suite's time goes.
 test: services fresh-venv install studio-venv
-	TESTOPS_STUDIO_VENV=$(abspath $(STUDIO_VENV)) $(BIN)/python -m pytest; status=$$?; \
+	TESTOPS_STUDIO_VENV=$(abspath $(STUDIO_VENV)) $(BIN)/python -m pytest --durations=25; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$status
 
 lint: install
