@@ -49,7 +49,8 @@ def merge_by_test_id(current: list[Item], update: list[Item]) -> list[Item]:
 class InputState:
     """What a caller provides to start a run."""
 
-    request_id: str
+    # The stored Request this run fills in; "" (a run started from LangGraph Studio) registers a new one.
+    request_id: str = ""
     kind: RequestKind
     # API: the OpenAPI document (path or URL). UI: the page URL.
     target: str

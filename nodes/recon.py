@@ -8,8 +8,10 @@ from urllib.parse import urlsplit
 from langgraph.runtime import Runtime
 
 from generators.ui.requirements import known_values
-from graph.context import Context
+from graph.context import Context, RunOptions
 from graph.state import State
+from storage.engine import migrate, session_scope
+from storage.repository import create_request
 from tools.browser import BrowserSession
 from tools.openapi import reconnoitre_api
 from tools.page_recon import Credentials, reconnoitre_page, validate_page_url
@@ -25,19 +27,31 @@ async def reconnaissance(state: State, runtime: Runtime[Context]) -> dict:
     """
     context = runtime.context
     policy = context.target_policy
+    request_id = state.request_id or _register_request(state, context)
     if state.kind == "ui":
         # A refused page is refused before Chromium opens anything.
         await policy.admit_async(validate_page_url(state.target))
-        page = await _explore(state, context, policy)
+        page = await _explore(state, context, policy, request_id)
         parts = urlsplit(page.final_url or state.target)
-        return {"page": page, "base_url": f"{parts.scheme}://{parts.netloc}"}
+        return {"request_id": request_id, "page": page, "base_url": f"{parts.scheme}://{parts.netloc}"}
     api = await reconnoitre_api(
         state.target, state.base_url, timeout_s=context.recon_timeout_s, policy=policy
     )
-    return {"api": api, "base_url": api.base_url}
+    return {"request_id": request_id, "api": api, "base_url": api.base_url}
 
 
-async def _explore(state: State, context: Context, policy: TargetPolicy) -> PageModel:
+def _register_request(state: State, context: Context) -> str:
+    """Store a Request for a run started without one (LangGraph Studio), so that the run is stored, listed
+    and exported like any other; the database is brought to the current schema first, as the CLI does."""
+    migrate(context.database_url)
+    with session_scope(context.database_url) as session:
+        request = create_request(session, kind=state.kind, target=state.target, base_url=state.base_url,
+                                 requirements=state.requirements,
+                                 options={name: getattr(context, name) for name in RunOptions.model_fields})
+        return str(request.request_id)
+
+
+async def _explore(state: State, context: Context, policy: TargetPolicy, request_id: str) -> PageModel:
     """With the process's browser when the caller has one under this policy, else with one of its own.
 
     Credentials the requirements name let recon sign in and see what the sign-in form guards.
@@ -45,7 +59,7 @@ async def _explore(state: State, context: Context, policy: TargetPolicy) -> Page
     known = known_values(number_requirements(state.requirements))
     options = {
         "settle_timeout_ms": int(context.recon_timeout_s * 1000),
-        "screenshot_dir": Path(context.workspace_dir) / state.request_id,
+        "screenshot_dir": Path(context.workspace_dir) / request_id,
         "credentials": Credentials(known.user, known.password) if known.user else None,
         "safe": context.safe,  # a target the user does not own: nothing that removes data is tried
     }

@@ -12,7 +12,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +22,9 @@ from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
 
 from graph.context import RunOptions
-from graph.runner import open_request
 from graph.settings import Settings
 from samples.tasks_api import app as sample
-from storage.engine import migrate, session_scope
+from storage.engine import session_scope
 from storage.repository import get_request
 from tests.e2e.stack import REPO, free_port, stop, tail
 
@@ -119,8 +118,8 @@ def run_to_end(
 
 
 def test_run_stops_at_review_and_completes_on_approve(studio: StudioServer, tmp_path: Path) -> None:
+    # A new data dir: the run itself migrates its database and registers its Request, as from Studio's form.
     settings = Settings(data_dir=tmp_path / "data", database_url="")
-    migrate(settings.sqlalchemy_url)
     options = RunOptions(review=True)
     client = get_sync_client(url=studio.url, timeout=120)
     # Studio's context form is drawn from this schema.
@@ -128,14 +127,13 @@ def test_run_stops_at_review_and_completes_on_approve(studio: StudioServer, tmp_
     context_form = client.assistants.get_schemas(assistant["assistant_id"])["context_schema"]
     assert {"database_url", "workspace_dir", "review"} <= context_form["properties"].keys()
     with sample.serve() as base_url:
-        start = open_request(settings.sqlalchemy_url, kind="api", target=str(sample.SPEC_PATH),
-                             base_url=base_url, requirements=[], options=options)
+        start = {"kind": "api", "target": str(sample.SPEC_PATH), "base_url": base_url, "requirements": []}
         # The run's Context, as Context.for_run builds it, in the JSON a Studio user would type in.
         context = {"database_url": settings.sqlalchemy_url, "workspace_dir": str(settings.workspace_dir),
                    **options.model_dump()}
         thread_id = client.threads.create()["thread_id"]
 
-        waiting = run_to_end(studio, client, thread_id, input=asdict(start), context=context)
+        waiting = run_to_end(studio, client, thread_id, input=start, context=context)
         assert waiting["status"] == "interrupted"
         state = client.threads.get_state(thread_id)
         assert state["next"] == ["review"]
@@ -149,6 +147,7 @@ def test_run_stops_at_review_and_completes_on_approve(studio: StudioServer, tmp_
     final = client.threads.get_state(thread_id)
     assert final["next"] == [] and not final["interrupts"]
     with session_scope(settings.sqlalchemy_url) as session:
-        stored = get_request(session, uuid.UUID(start.request_id))
+        stored = get_request(session, uuid.UUID(final["values"]["request_id"]))
         assert stored is not None and stored.status == "completed"
+        assert (stored.kind, stored.target, stored.options["review"]) == ("api", str(sample.SPEC_PATH), True)
         assert stored.result_summary["review"]["approved"] is True
