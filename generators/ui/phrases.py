@@ -762,8 +762,10 @@ def _amounts(match: re.Match[str], text: QuotedText) -> Outcome:
 
 
 _COUNTER = r"(?P<counter>badge|counter|bubble|count|indicator)"
-# the words naming what carries the counter ("the cart badge"), not an article ("the counter shows")
-_CARRIER = r"(?!(?:the|an?|its|their|this|that)\b)[\w-]+(?:\s+[\w-]+)?"
+# the words naming what carries the counter ("the cart badge"), not an article ("the counter shows"), nor
+# words that end with one ("… added the counter shows": the end of a clause before it)
+_DETERMINER = r"(?:the|an?|its|their|this|that)\b"
+_CARRIER = rf"(?!{_DETERMINER})[\w-]+(?:\s+(?!{_DETERMINER})[\w-]+)?"
 
 
 @_outcome(
@@ -1187,10 +1189,10 @@ def _read_claim(
     end = trailing.start() if trailing else segment_end
     actions = [] if role == "then" else read_actions(before, text)
     trailing_actions = _condition(trailing["clause"], text) if trailing else []
-    lead = re.match(r"\s*(?:if|when|once|after|before)\b(?P<clause>[^,]+),", before, re.IGNORECASE)
-    if lead and not loaded and read_actions(lead["clause"], text):
-        before = before[lead.end() :]
-        actions = _condition(lead["clause"], text) + read_actions(before, text)
+    lead = None if loaded else _leading_condition(before, text)
+    if lead is not None:
+        clause, before = lead
+        actions = _condition(clause, text) + read_actions(before, text)
     verb = re.match(r"\s*(\w+ing)\b", before)
     if role != "then" and verb and not actions and verb[1].lower() not in _NOT_VERBS:
         if not _LEFT_EMPTY.search(before):
@@ -1226,6 +1228,22 @@ def _read_claim(
     return beats
 
 
+_LEAD = re.compile(r"\s*(?:if|when|once|after|before)\b", re.IGNORECASE)
+_LEAD_END = re.compile(r",|\s+(?=(?:the|an?)\s)", re.IGNORECASE)
+
+
+def _leading_condition(before: str, text: QuotedText) -> tuple[str, str] | None:
+    """A leading "if/when/once/after …" clause that reads as actions, and the words after it: the clause ends
+    at its comma or, without one, at the first article after which it reads ("once two entries are added
+    the counter below the list says …")."""
+    lead = _LEAD.match(before)
+    if lead is None:
+        return None
+    for end in _LEAD_END.finditer(before, lead.end()):
+        clause = before[lead.end() : end.start()]
+        if end.group() == "," or read_actions(clause, text):
+            return (clause, before[end.end() :]) if read_actions(clause, text) else None
+    return None
 _FAILURE_MODE = re.compile(
     r"\b(?:is|are|would\s+be|counts?\s+as)\s+(?:a\s+)?(?:bug|defect|wrong|an?\s+error)\s*$", re.I
 )

@@ -119,6 +119,24 @@ from vocabulary.page_model import Button, Form, InputField, Link, LocatorCandida
             'After a wrong password the "Nope" error is in an alert region (role="alert")',
             [c.Login(wrong=True), c.InRegion("Nope", "alert")],
         ),
+        # A leading condition with no comma ends where what the outcome is about starts.
+        (
+            'When "Tea" and "Jam" have been added the basket tally reads "2 teas"',
+            [c.Add(texts=("Tea", "Jam"), count=2), c.ShowsText("2 teas")],
+        ),
+        (
+            'When the user adds two entries the tally under the list reads "2 entries"',
+            [c.Add(count=2), c.ShowsText("2 entries")],
+        ),
+        # The clause before a counter is not what carries it ("… added the badge shows …").
+        (
+            'Once "Tea" is added the badge shows "1"',
+            [c.Add(texts=("Tea",), count=1), c.ShowsText("1")],
+        ),
+        (
+            'The heading reads "Teas" and the counter reads "0 teas"',
+            [c.HeadingIs("Teas"), c.ShowsText("0 teas")],
+        ),
     ],
 )
 def test_a_sentence_reads_as_its_beats_in_order(requirement: str, expected: list[object]) -> None:
