@@ -1241,9 +1241,13 @@ def _leading_condition(before: str, text: QuotedText) -> tuple[str, str] | None:
         return None
     for end in _LEAD_END.finditer(before, lead.end()):
         clause = before[lead.end() : end.start()]
-        if end.group() == "," or read_actions(clause, text):
-            return (clause, before[end.end() :]) if read_actions(clause, text) else None
+        if read_actions(clause, text):
+            return clause, before[end.end() :]
+        if end.group() == ",":  # a clause up to its comma that does no action is not a condition to set up
+            return None
     return None
+
+
 _FAILURE_MODE = re.compile(
     r"\b(?:is|are|would\s+be|counts?\s+as)\s+(?:a\s+)?(?:bug|defect|wrong|an?\s+error)\s*$", re.I
 )
