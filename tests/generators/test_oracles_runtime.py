@@ -32,18 +32,23 @@ class Greenhouse:
     bug: str = ""
     sensors: list[dict[str, Any]] = field(default_factory=lambda: [{"serial": n} for n in range(1, 8)])
     deleted: list[str] = field(default_factory=list)
+    # Another client adds a sensor at the head of the list just before this GET and removes it right after.
+    passing_sensor_at_get: int = 0
+    gets: int = 0
 
     def handle(self, method: str, path: str, query: str, authorization: str | None, body: bytes) -> Reply:
         if method == "DELETE":
             self.deleted.append(path)
             return Reply(404 if path.endswith("/gone") else 204)
+        self.gets += 1
+        sensors = [{"serial": 0}, *self.sensors] if self.gets == self.passing_sensor_at_get else self.sensors
         params = {k: int(v[0]) for k, v in parse_qs(query).items()}
         limit, offset = params.get("limit", 3), params.get("offset", 0)
         if self.bug == "ignores_offset":
             offset = 0
         end = offset + limit + (1 if self.bug == "inclusive_end" else 0)
-        total = len(self.sensors) + (1 if self.bug == "total_off" else 0)
-        return Reply(200, {"sensors": self.sensors[offset:end], "total": total})
+        total = len(sensors) + (1 if self.bug == "total_off" else 0)
+        return Reply(200, {"sensors": sensors[offset:end], "total": total})
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +89,16 @@ def test_a_correct_list_is_walked_to_its_end(support: ModuleType) -> None:
 def test_paging_bugs_fail_the_walk(support: ModuleType, bug: str, message: str) -> None:
     with pytest.raises(AssertionError, match=message):
         walk(support, Greenhouse(bug=bug))
+
+
+@pytest.mark.parametrize("get", [2, 3, 4, 6])
+def test_an_item_another_client_adds_and_removes_mid_walk_is_no_finding(
+    support: ModuleType, get: int
+) -> None:
+    # That GET sees the window shifted by one (the first page's answer is the test's own GET 1): on a later
+    # page an item repeats, on a first page the total is one more than the pages hold.
+    serials = [item["serial"] for item in walk(support, Greenhouse(passing_sensor_at_get=get))]
+    assert serials == list(range(1, 8))
 
 
 def test_item_checks_name_what_is_wrong(support: ModuleType) -> None:
