@@ -44,9 +44,9 @@ async def validation(state: State, runtime: Runtime[Context]) -> dict:
             to_run,
             confirm_reruns=context.confirm_reruns,
             confirm_passes=state.kind == "ui",
-            # a page's tests share only the browser each process launches: one module uses every worker
+            # a page's tests share only the browser each process launches: one module is spread too
             split_modules=state.kind == "ui",
-            workers=_processes(state, to_run, context.validation_workers),
+            workers=_processes(state.kind, to_run, context.validation_workers),
             timeout_s=context.test_timeout_s,
             limits=context.sandbox_limits,
             policy=context.target_policy,  # the suite's own requests are judged as recon's were
@@ -64,9 +64,9 @@ async def validation(state: State, runtime: Runtime[Context]) -> dict:
     return {"results": rejected + results, "attempts": 1, "repaired": repaired, "to_validate": []}
 
 
-def _processes(state: State, tests: list[GeneratedTest], workers: int) -> int:
+def _processes(kind: str, tests: list[GeneratedTest], workers: int) -> int:
     """The pytest processes to spread `tests` over: every worker for an API suite; for a page's suite, one
     per UI_TESTS_PER_PROCESS tests, so a small suite does not pay for a second browser."""
-    if state.kind != "ui":
+    if kind != "ui":
         return workers
     return max(1, min(workers, math.ceil(len(tests) / UI_TESTS_PER_PROCESS)))

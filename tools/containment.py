@@ -249,6 +249,21 @@ def _libc() -> ctypes.CDLL:
     return libc
 
 
+def dying_with_parent(signum: int) -> Callable[[], None]:
+    """A step for a child between fork and exec (Linux; elsewhere it does nothing): the child gets `signum`
+    when the process starting it dies, however it dies, and exits at once if that has already happened."""
+    if not sys.platform.startswith("linux"):
+        return lambda: None
+    libc, parent = _libc(), os.getpid()
+
+    def arm() -> None:
+        _check(libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return arm
+
+
 def _check(result: int, what: str) -> None:
     if result != 0:
         error = ctypes.get_errno()
@@ -346,7 +361,7 @@ class Sandbox:
         """The preexec function: runs in the child between fork and exec, so only as the parent planned."""
         plan = _mount_plan(self.home) if self.isolation.private_mounts else None
         libc = _libc() if sys.platform.startswith("linux") else None
-        parent = os.getpid()
+        die_with_parent = dying_with_parent(signal.SIGKILL)
         cpu = math.ceil(self.cpu_s)
 
         def enter() -> None:
@@ -362,11 +377,7 @@ class Sandbox:
                 os.setgroups([])
                 os.setgid(self.uid)
                 os.setuid(self.uid)
-            if libc is not None:
-                # After setuid, which clears it; then the parent may already be gone.
-                _check(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
-                if os.getppid() != parent:
-                    os._exit(1)
+            die_with_parent()  # after setuid, which clears it
 
         return enter
 

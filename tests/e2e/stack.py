@@ -4,7 +4,6 @@ uvicorn server and Celery workers as subprocesses, and a small SSE client."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import secrets
@@ -26,6 +25,7 @@ from psycopg import sql
 
 from celery_worker.app import create_celery
 from graph.settings import Settings
+from tools.containment import dying_with_parent
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN_URL = os.environ.get("TESTOPS_TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -94,17 +94,8 @@ def _spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Pop
     with log.open("ab") as sink:
         # A session of its own: stopping (or SIGKILLing) it takes its children along.
         return subprocess.Popen(command, cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT,
-                                start_new_session=True, preexec_fn=_ends_with_its_parent)
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _ends_with_its_parent() -> None:
-    """Linux sends the child SIGTERM when the process that started it dies, however it died: a worker left
-    behind by a killed test run would otherwise take the next run's tasks from the shared Redis."""
-    if sys.platform == "linux":
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+                                # a worker outliving a killed test run would take the next run's tasks
+                                start_new_session=True, preexec_fn=dying_with_parent(signal.SIGTERM))
 
 
 def stop(process: subprocess.Popen[bytes], *, grace_s: float = 10.0) -> None:
