@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -128,8 +129,10 @@ def expect_unlisted(body: Any, pointer: str, item_pointer: str, value: Any, sour
 # Upper bound of pages one walk requests, so a huge or endless list cannot hang a daily run.
 MAX_PAGES = 300
 # A walk counts only when the next one sees the same pages: a list that changed under it (other clients
-# writing) is walked again, at most this many times.
-WALK_ATTEMPTS = 3
+# writing) is walked again, at most this many times, each after a pause twice the last, so that a burst of
+# writes (another test making its data) can end: 1.5 s of pauses in all.
+WALK_ATTEMPTS = 5
+WALK_PAUSE_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -219,7 +222,9 @@ def walk_pages(client: httpx.Client, first: httpx.Response, operation_id: str, *
     walk.run()
     # One page and no total: a single answer, which other clients' writes cannot make inconsistent.
     if walk.pages > 1 or walk.paging.total is not None:
-        for _ in range(WALK_ATTEMPTS):
+        for attempt in range(WALK_ATTEMPTS):
+            if attempt:
+                time.sleep(WALK_PAUSE_S * 2 ** (attempt - 1))
             again = client.get(first.request.url, timeout=walk.timeout)
             expect_status(again, first.status_code)
             confirmation = _Walk(client, again, operation_id, walk.paging)
