@@ -194,7 +194,7 @@ async def execute(
     from graph.runner import run_request
     from tools.browser import BrowserConfig, BrowserSession
 
-    browser_config = BrowserConfig(executable_path=settings.chromium_path)
+    browser_config = BrowserConfig(executable_path=context.chromium_path)
     async with open_checkpointer(settings) as saver, BrowserSession(browser_config) as browser:
         context = replace(context, browser=browser)
         graph = build_graph(checkpointer=saver)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from generators.llm.config import CacheMode, LlmConfig
 from graph.settings import Settings
-from tools.browser import BrowserSession
+from tools.browser import BrowserSession, system_chromium
 from tools.containment import DEFAULT_LIMITS, Limits
 from tools.target_policy import EMBEDDED_POLICY, TargetPolicy
 
@@ -67,6 +67,8 @@ class Context:
     sandbox_limits: Limits = DEFAULT_LIMITS
     # Which hosts reconnaissance may reach: the embedded default allows loopback, service mode does not.
     target_policy: TargetPolicy = EMBEDDED_POLICY
+    # The Chromium binary recon opens pages in and the UI suite's tests launch: both see the same engine.
+    chromium_path: str = field(default_factory=system_chromium)
 
     @classmethod
     def for_run(
@@ -84,6 +86,7 @@ class Context:
             browser=browser,
             sandbox_limits=settings.sandbox_limits,
             target_policy=target_policy,
+            chromium_path=settings.chromium_path or system_chromium(),
             **options.model_dump(),
         )
 

@@ -88,7 +88,9 @@ class Settings(BaseSettings):
     # to retry at; 5xx answers and lost connections are retried with backoff within the same bound.
     export_max_wait_s: float = Field(default=60.0, ge=0)
 
-    chromium_path: str = "/usr/bin/chromium"
+    # The browser reconnaissance and validation launch; unset, Debian's headless shell when it is installed,
+    # else Debian's Chromium (tools.browser.system_chromium).
+    chromium_path: str | None = None
     # Per-process limits of the sandbox generated suites run in (a browser needs a few hundred threads).
     sandbox_memory_bytes: int = Field(default=4 << 30, gt=0)
     sandbox_file_bytes: int = Field(default=512 << 20, gt=0)

@@ -12,7 +12,7 @@ from graph.context import Context, RunOptions
 from graph.state import State
 from storage.engine import migrate, session_scope
 from storage.repository import create_request
-from tools.browser import BrowserSession
+from tools.browser import BrowserConfig, BrowserSession
 from tools.openapi import reconnoitre_api
 from tools.page_recon import Credentials, reconnoitre_page, validate_page_url
 from tools.target_policy import TargetPolicy
@@ -65,5 +65,5 @@ async def _explore(state: State, context: Context, policy: TargetPolicy, request
     }
     if context.browser is not None and context.browser.policy == policy:
         return await reconnoitre_page(context.browser, state.target, **options)
-    async with BrowserSession(policy=policy) as browser:
+    async with BrowserSession(BrowserConfig(executable_path=context.chromium_path), policy=policy) as browser:
         return await reconnoitre_page(browser, state.target, **options)

@@ -53,6 +53,7 @@ async def validation(state: State, runtime: Runtime[Context]) -> dict:
             env={
                 "TESTOPS_BASE_URL": state.base_url,
                 "TESTOPS_REQUEST_TIMEOUT": str(context.request_timeout_s),
+                "TESTOPS_CHROMIUM": context.chromium_path,
             },
         )
         if to_run

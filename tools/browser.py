@@ -32,6 +32,19 @@ DEFAULT_CHROMIUM_ARGS: tuple[str, ...] = (
     "--disable-sync",
 )
 
+# Debian packages Chromium twice: the browser, and its headless shell (the same engine without the browser's
+# windows). Headless, the shell opens a page in a third of the time (0.07 s against 0.22 s, a new window
+# each), which is most of what a UI test costs, and it is what Playwright itself runs for headless pages.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
+
+
+def system_chromium(*, headless: bool = True) -> str:
+    """Debian's headless shell when the run is headless and it is installed, else Debian's Chromium."""
+    if headless and os.access(CHROMIUM_HEADLESS_SHELL, os.X_OK):
+        return CHROMIUM_HEADLESS_SHELL
+    return CHROMIUM
+
 
 class BrowserUnavailableError(InputError):
     """Chromium is missing or would not start."""
@@ -71,7 +84,7 @@ async def _unless_disconnected(browser: Browser, step: Awaitable[T]) -> T:
 class BrowserConfig:
     """How Chromium is launched and how long pages may take by default."""
 
-    executable_path: str = "/usr/bin/chromium"
+    executable_path: str | None = None  # None: system_chromium()
     headless: bool = True
     args: tuple[str, ...] = DEFAULT_CHROMIUM_ARGS
     navigation_timeout_ms: int = 15_000
@@ -117,11 +130,11 @@ class BrowserSession:
         async with self._start_lock:
             if self._browser is not None and self._browser.is_connected():
                 return self._browser
-            path = self.config.executable_path
+            path = self.config.executable_path or system_chromium(headless=self.config.headless)
             if not (Path(path).is_file() and os.access(path, os.X_OK)):
                 raise BrowserUnavailableError(
                     f"Chromium not found at {path}: install it (apt-get install chromium) "
-                    "or set BrowserConfig.executable_path"
+                    "or set TESTOPS_CHROMIUM_PATH"
                 )
             if self._playwright is None:
                 self._playwright = await async_playwright().start()

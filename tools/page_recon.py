@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tools.browser import BrowserSession
 from tools.errors import InputError, TargetUnreachableError
+from tools.target_policy import REFUSED_HEADER, UNREACHABLE_HEADER, TargetRefusedError
 from vocabulary.page_model import (
     SIGN_IN_WORDING,
     Button,
@@ -870,6 +871,13 @@ async def _open(page: Page, url: str, settle_timeout_ms: int) -> tuple[int | Non
         ) from None
     except PlaywrightError as error:
         raise _unreachable(url, error) from None
+    # The guarding proxy answers what it will not pass on (a redirect to a refused address); the headless
+    # shell shows that answer as the page, where the full browser fails the navigation.
+    headers = response.headers if response else {}
+    if reason := headers.get(REFUSED_HEADER.lower()):
+        raise TargetRefusedError(reason)
+    if reason := headers.get(UNREACHABLE_HEADER.lower()):
+        raise TargetUnreachableError(f"cannot reach {url}: {reason}")
     notes: list[str] = []
     remaining_ms = settle_timeout_ms - int((monotonic() - started) * 1000)
     try:

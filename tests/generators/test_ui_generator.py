@@ -206,7 +206,8 @@ def test_every_test_is_annotated_stepped_and_free_of_sleeps(suite_dir: Path, sui
             assert "expect(" in body or "assert " in body, test.name
     everything = "\n".join(p.read_text(encoding="utf-8") for p in sorted(suite_dir.iterdir()) if p.is_file())
     assert not re.search(r"\bsleep\(|wait_for_timeout|pytest_playwright", everything)
-    assert "/usr/bin/chromium" in (suite_dir / "conftest.py").read_text(encoding="utf-8")
+    conftest = (suite_dir / "conftest.py").read_text(encoding="utf-8")
+    assert "/usr/bin/chromium-headless-shell" in conftest and '"/usr/bin/chromium"' in conftest
 
 
 def test_generated_files_pass_ruff(suite_dir: Path) -> None:

@@ -9,7 +9,15 @@ import pytest
 import pytest_asyncio
 
 from samples.pages import serve_pages
-from tools.browser import DEFAULT_CHROMIUM_ARGS, BrowserConfig, BrowserSession, BrowserUnavailableError
+from tools.browser import (
+    CHROMIUM,
+    CHROMIUM_HEADLESS_SHELL,
+    DEFAULT_CHROMIUM_ARGS,
+    BrowserConfig,
+    BrowserSession,
+    BrowserUnavailableError,
+    system_chromium,
+)
 from tools.errors import InputError
 
 module_loop = pytest.mark.asyncio(loop_scope="module")
@@ -29,7 +37,7 @@ def base_url() -> Iterator[str]:
 
 def test_config_defaults_match_the_stack_notes() -> None:
     config = BrowserConfig()
-    assert config.executable_path == "/usr/bin/chromium"
+    assert config.executable_path is None  # system_chromium() at launch
     assert config.headless is True
     assert config.args == DEFAULT_CHROMIUM_ARGS
     assert "--no-sandbox" in config.args
@@ -37,6 +45,12 @@ def test_config_defaults_match_the_stack_notes() -> None:
     assert (config.viewport_width, config.viewport_height) == (1280, 800)
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.headless = False  # type: ignore[misc]
+
+
+def test_headless_pages_open_in_debians_headless_shell_and_headed_ones_in_chromium() -> None:
+    # .ci/services installs both packages
+    assert system_chromium() == CHROMIUM_HEADLESS_SHELL
+    assert system_chromium(headless=False) == CHROMIUM == "/usr/bin/chromium"
 
 
 @module_loop

@@ -18,7 +18,14 @@ from tests.tools.policy_servers import Hits, PolicyHandler, inner_and_outer
 from tools.browser import BrowserSession
 from tools.errors import TargetUnreachableError
 from tools.openapi import load_document, probe_base_url
-from tools.target_policy import EMBEDDED_POLICY, PinnedTransport, TargetPolicy, TargetRefusedError
+from tools.page_recon import reconnoitre_page
+from tools.target_policy import (
+    EMBEDDED_POLICY,
+    REFUSED_HEADER,
+    PinnedTransport,
+    TargetPolicy,
+    TargetRefusedError,
+)
 
 SERVICE = TargetPolicy.service()
 ALLOW_127_0_0_1 = TargetPolicy.service(["127.0.0.1"])
@@ -210,8 +217,19 @@ async def test_a_guarded_page_does_not_follow_a_redirect_inside(
     outer: tuple[str, Hits], no_inner_hits: None
 ) -> None:
     async with BrowserSession(policy=ALLOW_127_0_0_1) as session, session.new_page() as page:
-        with pytest.raises(Exception, match="ERR_"):
-            await page.goto(f"{outer[0]}/away", wait_until="load")
+        response = await page.goto(f"{outer[0]}/away", wait_until="load")
+
+    # The proxy's refusal is what the page shows; the inner server was never asked (no_inner_hits).
+    assert response is not None and response.status == 403
+    assert "127.0.0.2 is a loopback address" in response.headers[REFUSED_HEADER.lower()]
+
+
+async def test_recon_of_a_page_redirecting_inside_is_refused_with_the_reason(
+    outer: tuple[str, Hits], no_inner_hits: None
+) -> None:
+    async with BrowserSession(policy=ALLOW_127_0_0_1) as session:
+        with pytest.raises(TargetRefusedError, match="127.0.0.2 is a loopback address"):
+            await reconnoitre_page(session, f"{outer[0]}/away")
 
 
 async def test_an_embedded_page_is_not_proxied(outer: tuple[str, Hits], inner: tuple[str, Hits]) -> None:

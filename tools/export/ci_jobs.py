@@ -1,8 +1,9 @@
 """The CI job an export adds: a GitHub Actions workflow or a GitLab CI include, running the suite with pytest.
 
 Both run in Debian's Python 3.11 image, where the suites are validated; a UI suite gets Debian's Chromium
-at /usr/bin/chromium, where its conftest looks for it. The base URL defaults to the one generated for; a
-repository variable overrides it. Values go through json.dumps: a JSON string is a valid YAML scalar.
+headless shell, the browser it was validated in and the one its conftest looks for first. The base URL
+defaults to the one generated for; a repository variable overrides it. Values go through json.dumps: a JSON
+string is a valid YAML scalar.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 IMAGE = "python:3.11-bookworm"
-_CHROMIUM = "apt-get update && apt-get install -y --no-install-recommends chromium"
+_CHROMIUM = "apt-get update && apt-get install -y --no-install-recommends chromium-headless-shell"
 
 
 def _slug(folder: str) -> str:
