@@ -20,12 +20,14 @@ from samples.pages import REQUIREMENTS
 from storage.engine import session_scope
 from storage.models import Request, RequestStatus
 from tests.generators import ui_suite_helpers
-from tools.browser import BrowserCrashedError, BrowserSession
+from tools.browser import CHROMIUM, CHROMIUM_HEADLESS_SHELL, BrowserCrashedError, BrowserSession
 
 module_loop = pytest.mark.asyncio(loop_scope="module")
 PAGE = "login"
 # Seconds a whole run may take on a loaded machine before it counts as hung.
 RUN_LIMIT_S = 240.0
+# The browser binaries' names: Debian's Chromium and its headless shell (tools.browser.system_chromium).
+BROWSER_NAMES = {Path(CHROMIUM).name, Path(CHROMIUM_HEADLESS_SHELL).name}
 
 
 def _argv(pid: int) -> list[bytes]:
@@ -44,7 +46,7 @@ def chromium_browsers(*, in_validation: bool = False) -> set[int]:
         argv = _argv(pid)
         if (
             not argv
-            or Path(os.fsdecode(argv[0])).name != "chromium"
+            or Path(os.fsdecode(argv[0])).name not in BROWSER_NAMES
             or any(a.startswith(b"--type=") for a in argv)
         ):
             continue
@@ -70,8 +72,9 @@ async def kill_first_browsers(
     *, in_validation: bool = False, ready: Callable[[], object] = lambda: True, settle_s: float = 0.0
 ) -> set[int]:
     """Waits until a browser runs (in validation) and `ready()` holds, `settle_s` more, then kills it."""
-    while not ((fresh := chromium_browsers(in_validation=in_validation)) and ready()):
-        await asyncio.sleep(0.02)
+    async with asyncio.timeout(RUN_LIMIT_S):  # a browser this cannot see fails the test, never hangs it
+        while not ((fresh := chromium_browsers(in_validation=in_validation)) and ready()):
+            await asyncio.sleep(0.02)
     await asyncio.sleep(settle_s)
     kill(fresh)
     return fresh
