@@ -86,7 +86,7 @@ class Context:
             browser=browser,
             sandbox_limits=settings.sandbox_limits,
             target_policy=target_policy,
-            chromium_path=settings.chromium_path or system_chromium(),
+            chromium_path=settings.chromium_path,
             **options.model_dump(),
         )
 

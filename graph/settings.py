@@ -9,6 +9,7 @@ from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from tools.browser import system_chromium
 from tools.containment import Limits
 
 
@@ -89,8 +90,8 @@ class Settings(BaseSettings):
     export_max_wait_s: float = Field(default=60.0, ge=0)
 
     # The browser reconnaissance and validation launch; unset, Debian's headless shell when it is installed,
-    # else Debian's Chromium (tools.browser.system_chromium).
-    chromium_path: str | None = None
+    # else Debian's Chromium.
+    chromium_path: str = Field(default_factory=system_chromium)
     # Per-process limits of the sandbox generated suites run in (a browser needs a few hundred threads).
     sandbox_memory_bytes: int = Field(default=4 << 30, gt=0)
     sandbox_file_bytes: int = Field(default=512 << 20, gt=0)
